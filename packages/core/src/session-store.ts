@@ -1,0 +1,67 @@
+/**
+ * The contract between the session middlewares and a store. The middlewares
+ * hash ids before they reach a store, decide expiry themselves and hand the
+ * store only what changed, so a store is a thin mapping onto its database.
+ * `DynamoDBSessionStore` implements it; bring your own for other databases.
+ */
+
+/** One stored session, keyed by the hash of its id. */
+export interface SessionRecord {
+  /** SHA-256 of the session id (base64url): the only key that is ever stored. */
+  idHash: string
+  /** The session's data: JSON values by key. */
+  data: Record<string, unknown>
+  /** Per-key write counters: a conditional write on them detects same-key conflicts. A missing key is 0. */
+  versions: Record<string, number>
+  /** When the session was created (epoch ms): the absolute lifetime counts from here. */
+  createdAt: number
+  /** When the session was last seen (epoch ms): the idle timeout counts from here. */
+  lastSeenAt: number
+  /** When the session expires at the latest (epoch ms): stores use it for TTL clean-up only. */
+  expiresAt: number
+  /** The user the session belongs to, for revoking all of a user's sessions. */
+  userId?: string
+}
+
+/** One change to one session key, in the order-free form a store applies atomically. */
+export type KeyChange =
+  /** Replace the value; only if the key's version is still `expectedVersion` (0: the key never existed). */
+  | { kind: 'set'; key: string; value: unknown; expectedVersion: number }
+  /** Remove the key; only if the key's version is still `expectedVersion`. */
+  | { kind: 'delete'; key: string; expectedVersion: number }
+  /** Add `by` to a number (a missing key counts as 0). Never conflicts. */
+  | { kind: 'increment'; key: string; by: number }
+  /** Append values to a list (a missing key counts as []). Never conflicts. */
+  | { kind: 'append'; key: string; values: unknown[] }
+
+/** What one request changed in an existing session. */
+export interface SessionUpdate {
+  /** Key changes; at most one per key. */
+  changes: KeyChange[]
+  /** Sliding expiry: new `lastSeenAt` and `expiresAt`, when a touch is due. */
+  touch?: { lastSeenAt: number; expiresAt: number }
+  /** New owner: a string sets it, `null` removes it, `undefined` leaves it. */
+  userId?: string | null
+}
+
+/**
+ * Where sessions live. Every method maps to one round trip to the database.
+ * Writes to an existing session must fail with `SessionGoneError` when the
+ * item no longer exists (so a late write can't resurrect a destroyed
+ * session) and with `SessionConflictError` when a `set`/`delete` finds the
+ * key's version moved. Outages and throttling surface as `StoreUnavailableError`.
+ */
+export interface SessionStore {
+  /** The record, or `undefined` if there is none. Strongly consistent. */
+  load(idHash: string): Promise<SessionRecord | undefined>
+  /** Writes a new session; never overwrites an existing one. */
+  create(record: SessionRecord): Promise<void>
+  /** Applies one request's changes to an existing session atomically. */
+  update(idHash: string, update: SessionUpdate): Promise<void>
+  /** Retires `oldIdHash` and writes `record` in one atomic step (`regenerate()`). */
+  replace(oldIdHash: string, record: SessionRecord): Promise<void>
+  /** Deletes a session; deleting a missing one is not an error. */
+  destroy(idHash: string): Promise<void>
+  /** Deletes every session of a user; resolves to how many were deleted. */
+  destroyUserSessions(userId: string): Promise<number>
+}

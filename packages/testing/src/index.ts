@@ -1,0 +1,2 @@
+export * from './dynamodb-client.js'
+export * from './dynamodb-local.js'
