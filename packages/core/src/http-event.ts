@@ -1,7 +1,8 @@
 /**
  * The parts of the HTTP-shaped Lambda events this project reads and writes.
- * Deliberately structural, so any typing of the events (`@types/aws-lambda`,
- * Powertools' schemas, a hand-written interface) is accepted.
+ * Deliberately structural and without index signatures, so any typing of
+ * the events (`@types/aws-lambda` interfaces, Powertools' schemas, a
+ * hand-written interface) is assignable to it.
  */
 
 /** A request event from API Gateway REST (v1), HTTP API (v2), ALB or a Function URL. */
@@ -18,9 +19,7 @@ export interface HttpEvent {
   requestContext?: {
     elb?: unknown
     http?: { method?: string; path?: string }
-    [key: string]: unknown
   }
-  [key: string]: unknown
 }
 
 /** A structured proxy response (the union of every shape's fields). */
@@ -74,7 +73,9 @@ export function readHeaderValues(event: HttpEvent, name: string): string[] {
   if (multi) {
     const values: string[] = []
     for (const key in multi) {
-      if (key.toLowerCase() === lower) values.push(...(multi[key] ?? []))
+      const list = multi[key]
+      if (key.toLowerCase() !== lower || !Array.isArray(list)) continue
+      for (const value of list) if (typeof value === 'string') values.push(value)
     }
     if (values.length > 0) return values
   }

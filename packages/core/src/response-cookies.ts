@@ -42,11 +42,12 @@ function multiValueSetCookieKey(response: HttpResponse): string {
  * names are case-insensitive, so distinct casings carry extra cookies.
  */
 function caseVariant(index: number): string {
-  const base = 'set-cookie'
+  // Only letters have a case: the hyphen takes no bit, or variants would repeat.
   let out = ''
-  for (let i = 0; i < base.length; i++) {
-    const char = base.charAt(i)
-    out += (index >> i) & 1 ? char.toUpperCase() : char
+  let bit = 0
+  for (const char of 'set-cookie') {
+    if (char === '-') out += char
+    else out += (index >> bit++) & 1 ? char.toUpperCase() : char
   }
   return out
 }
@@ -84,7 +85,8 @@ export function appendSetCookies(event: HttpEvent, response: unknown, setCookies
       const existing = takeSingleValueSetCookies(structured)
       const all = [...existing, ...setCookies]
       all.forEach((value, index) => {
-        headers[index === 0 ? 'Set-Cookie' : caseVariant(index)] = value
+        // XOR 9 maps 0 to 'Set-Cookie' (bits of S and C) and keeps every index distinct.
+        headers[caseVariant(index ^ 9)] = value
       })
       structured.headers = headers
       break

@@ -54,6 +54,7 @@ export interface SessionState {
  */
 export class Session {
   #id: string
+  readonly #initialId: string
   #loadedId: string | undefined
   #loaded: SessionRecord | undefined
   #data: Record<string, unknown>
@@ -70,6 +71,7 @@ export class Session {
     this.#loadedId = record ? loadedId : undefined
     this.#loaded = record
     this.#id = this.#loadedId ?? generateSessionId()
+    this.#initialId = this.#id
     this.#data = record ? structuredClone(record.data) : {}
     this.#userId = record?.userId
   }
@@ -86,7 +88,7 @@ export class Session {
 
   /** True when this request changed data, the user, the id or destroyed the session. */
   get isChanged(): boolean {
-    return this.#changes.size > 0 || this.#userIdChanged || this.#destroyed || this.#id !== this.#loadedId
+    return this.#changes.size > 0 || this.#userIdChanged || this.#destroyed || this.#id !== this.#initialId
   }
 
   /** When the session was first created (epoch ms); now for a new one. */

@@ -7,6 +7,9 @@ export const MIN_SECRET_LENGTH = 32
 /** Cookie values above this length are rejected before any crypto runs. */
 const MAX_SIGNED_VALUE_LENGTH = 256
 
+/** An HMAC-SHA256 in unpadded base64url: 43 characters. */
+const SIGNATURE_PATTERN = /^[A-Za-z0-9_-]{43}$/
+
 /**
  * Signs and verifies cookie values with HMAC-SHA256 over a key ring: the
  * first secret signs, every secret verifies, so a secret can be rotated in
@@ -57,8 +60,12 @@ export class SignedCookieCodec {
     const dot = value.lastIndexOf('.')
     if (dot <= 0) return undefined
     const payload = value.slice(0, dot)
-    const signature = Buffer.from(value.slice(dot + 1), 'base64url')
-    if (signature.length !== 32) return undefined
+    const encoded = value.slice(dot + 1)
+    // Accept exactly one spelling of a signature: Buffer's decoder skips stray
+    // characters and ignores the last character's unused bits.
+    if (!SIGNATURE_PATTERN.test(encoded)) return undefined
+    const signature = Buffer.from(encoded, 'base64url')
+    if (signature.toString('base64url') !== encoded) return undefined
     for (const key of this.#keys) {
       if (timingSafeEqual(signature, this.#mac(key, name, payload))) return payload
     }

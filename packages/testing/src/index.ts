@@ -1,2 +1,7 @@
 export * from './dynamodb-client.js'
 export * from './dynamodb-local.js'
+export * from './event-fixtures.js'
+export * from './http-event-builder.js'
+export type { BuildHttpEventOptions } from './http-event-parts.js'
+export * from './lambda-context.js'
+export * from './manual-clock.js'

@@ -1,0 +1,140 @@
+import { describe, expect, test } from '@jest/globals'
+import { ConfigurationError, generateSessionId, MIN_SECRET_LENGTH, SignedCookieCodec } from '@lambda-session/core'
+
+const secretA = 'test-secret-A-0123456789abcdefghijk'
+const secretB = 'test-secret-B-0123456789abcdefghijk'
+const secretC = 'test-secret-C-0123456789abcdefghijk'
+
+/** Replaces the character at `index` with a different one of the same alphabet. */
+function flip(text: string, index: number): string {
+  const char = text.charAt(index)
+  return text.slice(0, index) + (char === 'A' ? 'B' : 'A') + text.slice(index + 1)
+}
+
+describe('SignedCookieCodec: sign and verify', () => {
+  const codec = new SignedCookieCodec([secretA])
+  const id = generateSessionId()
+
+  test('signs as payload.signature with a 256-bit base64url MAC and verifies back', () => {
+    const value = codec.sign('sid', id)
+    expect(value).toMatch(new RegExp(`^${id}\\.[A-Za-z0-9_-]{43}$`))
+    expect(codec.verify('sid', value)).toBe(id)
+  })
+
+  test('the signature depends on the secret, the name and the payload', () => {
+    const value = codec.sign('sid', id)
+    expect(codec.sign('sid', id)).toBe(value)
+    expect(new SignedCookieCodec([secretB]).sign('sid', id)).not.toBe(value)
+    expect(codec.sign('other', id)).not.toBe(value)
+    expect(codec.sign('sid', generateSessionId()).split('.')[1]).not.toBe(value.split('.')[1])
+  })
+
+  test('a tampered payload fails', () => {
+    const value = codec.sign('sid', id)
+    expect(codec.verify('sid', flip(value, 0))).toBeUndefined()
+    expect(codec.verify('sid', `x${value}`)).toBeUndefined()
+    expect(codec.verify('sid', value.slice(1))).toBeUndefined()
+  })
+
+  test('a tampered signature fails', () => {
+    const value = codec.sign('sid', id)
+    const dot = value.lastIndexOf('.')
+    expect(codec.verify('sid', flip(value, dot + 1))).toBeUndefined()
+    expect(codec.verify('sid', flip(value, dot + 20))).toBeUndefined()
+    expect(codec.verify('sid', value.slice(0, -4))).toBeUndefined()
+    expect(codec.verify('sid', `${value}AAAA`)).toBeUndefined()
+  })
+
+  test('a value signed for another cookie name fails', () => {
+    expect(codec.verify('csrf', codec.sign('sid', id))).toBeUndefined()
+  })
+
+  test('a value signed with an unknown secret fails', () => {
+    expect(codec.verify('sid', new SignedCookieCodec([secretC]).sign('sid', id))).toBeUndefined()
+  })
+
+  test.each([
+    ['empty', ''],
+    ['no dot', id],
+    ['empty payload', '.AAAA'],
+    ['empty signature', `${id}.`],
+    ['garbage', '%%%.***'],
+    ['over 256 characters', `${'x'.repeat(300)}.${'A'.repeat(43)}`],
+    ['not a string', 42 as unknown as string],
+  ])('rejects %s without throwing', (_, value) => {
+    expect(codec.verify('sid', value)).toBeUndefined()
+  })
+
+  // Buffer's base64url decoder is lenient; only the canonical spelling may verify.
+  test('a signature is accepted in exactly one spelling', () => {
+    const value = codec.sign('sid', id)
+    expect(codec.verify('sid', `${value}!!`)).toBeUndefined()
+    expect(codec.verify('sid', `${value}=`)).toBeUndefined()
+  })
+})
+
+describe('SignedCookieCodec: key rotation', () => {
+  const id = generateSessionId()
+  const signedWithA = new SignedCookieCodec([secretA]).sign('sid', id)
+
+  test('a new first secret signs; the old one still verifies', () => {
+    const rotated = new SignedCookieCodec([secretB, secretA])
+    expect(rotated.verify('sid', signedWithA)).toBe(id)
+    const signedWithB = rotated.sign('sid', id)
+    expect(signedWithB).not.toBe(signedWithA)
+    expect(new SignedCookieCodec([secretB]).verify('sid', signedWithB)).toBe(id)
+    expect(new SignedCookieCodec([secretA]).verify('sid', signedWithB)).toBeUndefined()
+  })
+
+  test('once the old secret is removed, its cookies fail', () => {
+    expect(new SignedCookieCodec([secretB]).verify('sid', signedWithA)).toBeUndefined()
+    expect(new SignedCookieCodec([secretC, secretB]).verify('sid', signedWithA)).toBeUndefined()
+  })
+
+  test('the order of verifying secrets does not matter', () => {
+    expect(new SignedCookieCodec([secretC, secretB, secretA]).verify('sid', signedWithA)).toBe(id)
+  })
+})
+
+describe('SignedCookieCodec: bad secrets fail at construction with an actionable message', () => {
+  test.each([
+    ['an empty list', []],
+    ['no list', undefined],
+    ['a bare string', secretA],
+  ])('%s', (_, secrets) => {
+    const create = () => new SignedCookieCodec(secrets as unknown as string[])
+    expect(create).toThrow(ConfigurationError)
+    expect(create).toThrow(/non-empty array of strings.*SESSION_SECRET/)
+  })
+
+  test('a short secret names its index, its length and how to make a good one', () => {
+    const create = () => new SignedCookieCodec([secretA, 'short'])
+    expect(create).toThrow(ConfigurationError)
+    expect(create).toThrow(/secrets\[1\] is 5 characters; use at least 32 random characters \(e\.g\. `openssl rand/)
+  })
+
+  test('a missing secret (an unset environment variable) says so', () => {
+    expect(() => new SignedCookieCodec([undefined])).toThrow(/secrets\[0\] is missing; use at least 32/)
+  })
+
+  test('exactly the minimum length is accepted', () => {
+    expect(MIN_SECRET_LENGTH).toBe(32)
+    expect(() => new SignedCookieCodec(['s'.repeat(32)])).not.toThrow()
+    expect(() => new SignedCookieCodec(['s'.repeat(31)])).toThrow(ConfigurationError)
+  })
+
+  test('the error is a 500 naming the package that was configured', () => {
+    let caught: unknown
+    try {
+      new SignedCookieCodec([], '@lambda-session/session-loader')
+    } catch (error) {
+      caught = error
+    }
+    expect(caught).toBeInstanceOf(ConfigurationError)
+    const error = caught as ConfigurationError
+    expect(error.statusCode).toBe(500)
+    expect(error.expose).toBe(false)
+    expect(error.name).toBe('ConfigurationError')
+    expect(error.cause).toEqual({ package: '@lambda-session/session-loader', data: undefined })
+  })
+})
