@@ -19,5 +19,10 @@ export interface SessionRequest {
 
 /** Whether a value is a session created by this library (and not, say, another library's `context.session`). */
 export function isSession(value: unknown): value is Session {
-  return typeof value === 'object' && value !== null && 'state' in value && typeof (value as Session).regenerate === 'function'
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    'state' in value &&
+    typeof (value as Session).regenerate === 'function'
+  )
 }

@@ -1,0 +1,256 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb'
+import { convertToAttr, type marshallOptions, unmarshall } from '@aws-sdk/util-dynamodb'
+import { estimateValueBytes, type SessionRecord } from '@lambda-session/core'
+
+/**
+ * Attribute names of a session item. Short names keep every item and every
+ * update expression small; `ttl` is the attribute the table's TTL watches.
+ *
+ * @example
+ * ```ts
+ * const key = { [SESSION_ATTRIBUTES.id]: { S: idHash } }
+ * ```
+ */
+export const SESSION_ATTRIBUTES = {
+  /** Partition key (S): the SHA-256 hash of the session id, never the id. */
+  id: 'pk',
+  /** Session data (M): one member per session key. */
+  data: 'data',
+  /** Per-key write counters (M of N). They survive deletes, as tombstones. */
+  versions: 'ver',
+  /** Creation time (N, epoch ms). */
+  createdAt: 'createdAt',
+  /** Last time the session was seen (N, epoch ms). */
+  lastSeenAt: 'lastSeenAt',
+  /** Latest expiry (N, epoch ms). */
+  expiresAt: 'expiresAt',
+  /** DynamoDB TTL attribute (N, epoch seconds): lets DynamoDB clean up expired items. */
+  ttl: 'ttl',
+  /** Owner (S, optional): the partition key of {@link SESSION_USER_INDEX}. */
+  userId: 'userId',
+} as const
+
+/**
+ * Name of the keys-only global secondary index on `userId`, used to revoke
+ * every session of a user.
+ *
+ * @default 'userId-index'
+ * @example
+ * ```ts
+ * new QueryCommand({ TableName, IndexName: SESSION_USER_INDEX, KeyConditionExpression: 'userId = :u', … })
+ * ```
+ */
+export const SESSION_USER_INDEX = 'userId-index'
+
+/**
+ * How session values are marshalled: `undefined` members vanish (as they do
+ * in JSON) and large numbers are stored as given, because session values are
+ * plain JSON whose numbers already are JS doubles.
+ */
+const MARSHALL_OPTIONS: marshallOptions = { removeUndefinedValues: true, allowImpreciseNumbers: true }
+
+/**
+ * Numbers always come back as JS numbers, never `BigInt`: session data is
+ * JSON, and a `BigInt` would make `JSON.stringify` throw later.
+ */
+const UNMARSHALL_OPTIONS = { wrapNumbers: (value: string) => Number(value) }
+
+/**
+ * DynamoDB numbers lie below 1E+126 in magnitude (its largest is 38 nines
+ * times 1E+88, which as a double rounds to 1E+126) and, apart from 0, at
+ * least 1E-130.
+ */
+const NUMBER_CEILING = 1e126
+const SMALLEST_NUMBER = 1e-130
+
+/**
+ * Refuses, before any request, the JSON values DynamoDB can't store, which
+ * would otherwise come back as a bare `ValidationException`: an empty
+ * object key inside a value, and numbers outside DynamoDB's range.
+ */
+function checkStorable(value: unknown, key: string): void {
+  if (typeof value === 'number') {
+    const size = Math.abs(value)
+    if (size >= NUMBER_CEILING || (size !== 0 && size < SMALLEST_NUMBER)) {
+      throw new TypeError(`Session value of '${key}' holds a number outside DynamoDB's range (1E-130 to 9.99E+125).`)
+    }
+  } else if (Array.isArray(value)) {
+    for (const element of value) checkStorable(element, key)
+  } else if (typeof value === 'object' && value !== null) {
+    for (const [member, memberValue] of Object.entries(value)) {
+      if (member === '')
+        throw new TypeError(`Session value of '${key}' has an empty object key, which DynamoDB can't store.`)
+      checkStorable(memberValue, key)
+    }
+  }
+}
+
+/**
+ * DynamoDB has no empty attribute names, so an empty session key can't be stored.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * checkKey('') // throws TypeError
+ * ```
+ */
+export function checkKey(key: string): void {
+  if (typeof key !== 'string' || key === '') throw new TypeError('Session keys must be non-empty strings.')
+}
+
+/**
+ * Converts one JSON value to a DynamoDB attribute value; `key` names it in
+ * the `TypeError` thrown for a value DynamoDB can't store.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * toAttributeValue({ sku: 'A1' }, 'cart') // { M: { sku: { S: 'A1' } } }
+ * ```
+ */
+export function toAttributeValue(value: unknown, key: string): AttributeValue {
+  checkStorable(value, key)
+  return convertToAttr(value, MARSHALL_OPTIONS)
+}
+
+/**
+ * The TTL attribute for an expiry: epoch seconds, rounded up so DynamoDB never deletes early.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * ttlSeconds(1_700_000_000_001) // 1_700_000_001
+ * ```
+ */
+export function ttlSeconds(expiresAtMs: number): number {
+  return Math.ceil(expiresAtMs / 1000)
+}
+
+function numberAttribute(value: number): AttributeValue {
+  return { N: String(value) }
+}
+
+/**
+ * The key of a session item.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * sessionKey(idHash) // { pk: { S: idHash } }
+ * ```
+ */
+export function sessionKey(idHash: string): Record<string, AttributeValue> {
+  return { [SESSION_ATTRIBUTES.id]: { S: idHash } }
+}
+
+/**
+ * Turns a record into the item `create` and `replace` write (layout in the README).
+ *
+ * @internal
+ * @example
+ * ```ts
+ * new PutItemCommand({ TableName, Item: toSessionItem(record) })
+ * ```
+ */
+export function toSessionItem(record: SessionRecord): Record<string, AttributeValue> {
+  const versions: Record<string, AttributeValue> = {}
+  for (const [key, version] of Object.entries(record.versions)) versions[key] = numberAttribute(version)
+  const data: Record<string, AttributeValue> = {}
+  for (const [key, value] of Object.entries(record.data)) {
+    checkKey(key)
+    if (value !== undefined) data[key] = toAttributeValue(value, key)
+  }
+  const item: Record<string, AttributeValue> = {
+    ...sessionKey(record.idHash),
+    [SESSION_ATTRIBUTES.data]: { M: data },
+    [SESSION_ATTRIBUTES.versions]: { M: versions },
+    [SESSION_ATTRIBUTES.createdAt]: numberAttribute(record.createdAt),
+    [SESSION_ATTRIBUTES.lastSeenAt]: numberAttribute(record.lastSeenAt),
+    [SESSION_ATTRIBUTES.expiresAt]: numberAttribute(record.expiresAt),
+    [SESSION_ATTRIBUTES.ttl]: numberAttribute(ttlSeconds(record.expiresAt)),
+  }
+  if (record.userId !== undefined) item[SESSION_ATTRIBUTES.userId] = { S: record.userId }
+  return item
+}
+
+/**
+ * Estimated stored size of a record's item in bytes (attribute names
+ * included), errs slightly high like core's `estimateValueBytes`.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * if (estimateSessionItemBytes(record) > DYNAMODB_MAX_ITEM_BYTES) throw new SessionTooLargeError(…)
+ * ```
+ */
+export function estimateSessionItemBytes(record: SessionRecord): number {
+  const { idHash, versions, data, ...rest } = record
+  return estimateValueBytes({ ...rest, pk: idHash, data, ver: versions, ttl: ttlSeconds(record.expiresAt) })
+}
+
+/** Result of reading an item back: a record, or why the item can't be one. @internal */
+export type ParsedSessionItem = { ok: true; record: SessionRecord } | { ok: false; reason: string }
+
+function readNumber(item: Record<string, AttributeValue>, name: string): number | undefined {
+  const text = item[name]?.N
+  if (text === undefined) return undefined
+  const value = Number(text)
+  return Number.isFinite(value) ? value : undefined
+}
+
+function isJsonAttribute(value: AttributeValue): boolean {
+  if (value.S !== undefined || value.BOOL !== undefined || value.NULL !== undefined) return true
+  if (value.N !== undefined) return Number.isFinite(Number(value.N))
+  if (value.L !== undefined) return value.L.every(isJsonAttribute)
+  if (value.M !== undefined) return Object.values(value.M).every(isJsonAttribute)
+  return false
+}
+
+/**
+ * Reads a stored item back into a record. Anything unexpected (a missing
+ * attribute, a wrong type) makes it malformed instead of throwing: a bad item
+ * must read as "no session", never as a 500 or as somebody else's data.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * const parsed = parseSessionItem(output.Item, idHash)
+ * if (!parsed.ok) logger.warn('malformed session item', { reason: parsed.reason })
+ * ```
+ */
+export function parseSessionItem(item: Record<string, AttributeValue>, idHash: string): ParsedSessionItem {
+  if (item[SESSION_ATTRIBUTES.id]?.S !== idHash) return { ok: false, reason: 'partition key mismatch' }
+  const dataMap = item[SESSION_ATTRIBUTES.data]?.M
+  if (!dataMap) return { ok: false, reason: `'${SESSION_ATTRIBUTES.data}' is not a map` }
+  const versionMap = item[SESSION_ATTRIBUTES.versions]?.M
+  if (!versionMap) return { ok: false, reason: `'${SESSION_ATTRIBUTES.versions}' is not a map` }
+
+  const versions: Record<string, number> = {}
+  for (const [key, value] of Object.entries(versionMap)) {
+    const version = value.N === undefined ? Number.NaN : Number(value.N)
+    if (!Number.isSafeInteger(version) || version < 0) return { ok: false, reason: 'a key version is not a count' }
+    versions[key] = version
+  }
+
+  const createdAt = readNumber(item, SESSION_ATTRIBUTES.createdAt)
+  const lastSeenAt = readNumber(item, SESSION_ATTRIBUTES.lastSeenAt)
+  const expiresAt = readNumber(item, SESSION_ATTRIBUTES.expiresAt)
+  if (createdAt === undefined || lastSeenAt === undefined || expiresAt === undefined) {
+    return { ok: false, reason: 'a timestamp is missing or not a number' }
+  }
+
+  const userIdValue = item[SESSION_ATTRIBUTES.userId]
+  if (userIdValue !== undefined && !userIdValue.S)
+    return { ok: false, reason: `'${SESSION_ATTRIBUTES.userId}' is not a string` }
+
+  // Binary and set values (never written by this store) would reach the
+  // handler as non-JSON objects, so they make the item malformed too.
+  if (!Object.values(dataMap).every(isJsonAttribute)) {
+    return { ok: false, reason: `'${SESSION_ATTRIBUTES.data}' holds a value JSON can't represent` }
+  }
+  const data = unmarshall(dataMap, UNMARSHALL_OPTIONS)
+
+  const record: SessionRecord = { idHash, data, versions, createdAt, lastSeenAt, expiresAt }
+  if (userIdValue?.S) record.userId = userIdValue.S
+  return { ok: true, record }
+}

@@ -1,0 +1,101 @@
+import {
+  hashSessionId,
+  isSessionId,
+  LambdaSessionError,
+  parseRequestCookies,
+  type ResolvedSessionOptions,
+  resolveSessionOptions,
+  Session,
+  type SessionOptions,
+  type SessionRecord,
+  type SessionRequest,
+  SessionRequiredError,
+  StoreUnavailableError,
+} from '@lambda-session/core'
+
+const name = 'session-loader'
+const pkg = `@lambda-session/${name}`
+
+/**
+ * At most this many `sid` values are checked per request: browsers send one,
+ * or two when a cookie was set for two paths; more is an attack on the CPU.
+ */
+const MAX_COOKIE_CANDIDATES = 4
+
+/** The verified session ids among the request's cookies, in the order the client sent them. */
+function verifiedIds(request: SessionRequest, options: ResolvedSessionOptions): { ids: string[]; rejected: number } {
+  const values = parseRequestCookies(request.event).get(options.cookieName) ?? []
+  const ids: string[] = []
+  let rejected = 0
+  for (const value of values.slice(0, MAX_COOKIE_CANDIDATES)) {
+    const id = options.codec.verify(options.cookieName, value)
+    if (id !== undefined && isSessionId(id)) {
+      if (!ids.includes(id)) ids.push(id)
+    } else rejected++
+  }
+  rejected += Math.max(0, values.length - MAX_COOKIE_CANDIDATES)
+  return { ids, rejected }
+}
+
+/** Why a stored session is no longer valid, or `undefined` while it is. */
+export function expiryReason(record: SessionRecord, now: number, options: ResolvedSessionOptions): string | undefined {
+  if (now - record.lastSeenAt > options.idleTimeoutMs) return 'idle'
+  if (now - record.createdAt > options.absoluteTimeoutMs) return 'absolute'
+  return undefined
+}
+
+async function loadRecord(idHash: string, options: ResolvedSessionOptions): Promise<SessionRecord | undefined> {
+  try {
+    return await options.store.load(idHash)
+  } catch (error) {
+    if (error instanceof LambdaSessionError) throw error
+    // A store of the user's own that throws raw errors still becomes a clean 503.
+    throw new StoreUnavailableError('load', { package: pkg, cause: error })
+  }
+}
+
+/**
+ * Middy middleware (`before`): verifies the signed session cookie, loads the
+ * session with one store read, enforces the idle and absolute timeouts, and
+ * puts the session on `context.session`. A missing, malformed, forged,
+ * unknown, expired or destroyed session gives the handler a fresh, unsaved
+ * session, or a 401 `SessionRequiredError` when `required: true`.
+ *
+ * Pass the same options object to `sessionSaver`.
+ *
+ * @example
+ * ```ts
+ * const options = { store: new DynamoDBSessionStore({ client, tableName: 'UserSessions' }),
+ *                   secrets: [process.env.SESSION_SECRET] }
+ * export const handler = middy(app)
+ *   .use(httpCookieParser())
+ *   .use(sessionLoader(options))
+ *   .use(sessionSaver(options))
+ * ```
+ */
+export const sessionLoader = (opts: SessionOptions) => {
+  const options = resolveSessionOptions(opts, pkg)
+
+  const sessionLoaderMiddlewareBefore = async (request: SessionRequest): Promise<void> => {
+    const { ids, rejected } = verifiedIds(request, options)
+    const { logger } = options
+    if (rejected > 0)
+      logger.warn('session cookie rejected', { package: pkg, event: 'cookie-rejected', count: rejected })
+    if (ids.length > 1)
+      logger.warn('several valid session cookies; using the first', { package: pkg, event: 'cookie-ambiguous' })
+
+    let session: Session | undefined
+    const id = ids[0]
+    if (id !== undefined) {
+      const record = await loadRecord(hashSessionId(id), options)
+      const reason = record && expiryReason(record, options.clock(), options)
+      if (!record) logger.info('session not found', { package: pkg, event: 'session-unknown' })
+      else if (reason) logger.info('session expired', { package: pkg, event: 'session-expired', reason })
+      else session = new Session(id, record)
+    }
+    if (!session && options.required) throw new SessionRequiredError({ package: pkg })
+    request.context.session = session ?? new Session()
+  }
+
+  return { before: sessionLoaderMiddlewareBefore }
+}
