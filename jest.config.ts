@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import type { Config } from 'jest'
 
 /**
@@ -7,7 +8,10 @@ import type { Config } from 'jest'
  */
 const config: Config = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/packages', '<rootDir>/examples'],
+  // Jest refuses a root that doesn't exist; a checkout may have no examples yet.
+  roots: ['packages', 'examples']
+    .filter((dir) => existsSync(new URL(dir, import.meta.url)))
+    .map((dir) => `<rootDir>/${dir}`),
   testMatch: ['**/test/**/*.test.ts'],
   extensionsToTreatAsEsm: ['.ts'],
   transform: {

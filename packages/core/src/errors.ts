@@ -107,7 +107,11 @@ export class SessionGoneError extends LambdaSessionError {
   }
 }
 
-/** 500: the middleware was set up wrongly. Thrown when the middleware is created, not per request. */
+/**
+ * 500 (not exposed): the set-up is wrong: bad options (thrown when the
+ * middleware is created) or a missing table or permission (found by the
+ * first request that needs it). The message says what to fix.
+ */
 export class ConfigurationError extends LambdaSessionError {
   constructor(message: string, options: LambdaSessionErrorOptions) {
     super(message, 500, options)

@@ -45,11 +45,12 @@ export interface SessionUpdate {
 }
 
 /**
- * Where sessions live. Every method maps to one round trip to the database.
+ * Where sessions live. Every method but `destroyUserSessions` is one round trip.
  * Writes to an existing session must fail with `SessionGoneError` when the
  * item no longer exists (so a late write can't resurrect a destroyed
  * session) and with `SessionConflictError` when a `set`/`delete` finds the
- * key's version moved. Outages and throttling surface as `StoreUnavailableError`.
+ * key's version moved. Outages and throttling surface as `StoreUnavailableError`;
+ * values the database can't hold as a `TypeError` (a programming error, not an outage).
  */
 export interface SessionStore {
   /** The record, or `undefined` if there is none. Strongly consistent. */
@@ -62,6 +63,11 @@ export interface SessionStore {
   replace(oldIdHash: string, record: SessionRecord): Promise<void>
   /** Deletes a session; deleting a missing one is not an error. */
   destroy(idHash: string): Promise<void>
-  /** Deletes every session of a user; resolves to how many were deleted. */
+  /**
+   * Deletes every session of a user; resolves to how many were deleted. The
+   * one method that may take several round trips (a query, then batched
+   * deletes); an index that is eventually consistent can miss a session
+   * created a moment before.
+   */
   destroyUserSessions(userId: string): Promise<number>
 }

@@ -48,7 +48,7 @@ async function loadRecord(idHash: string, options: ResolvedSessionOptions): Prom
   try {
     return await options.store.load(idHash)
   } catch (error) {
-    if (error instanceof LambdaSessionError) throw error
+    if (error instanceof LambdaSessionError || error instanceof TypeError) throw error
     // A store of the user's own that throws raw errors still becomes a clean 503.
     throw new StoreUnavailableError('load', { package: pkg, cause: error })
   }
