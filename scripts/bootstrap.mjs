@@ -63,7 +63,6 @@ if (task === 'test') {
   // Some tests run the built CLI and the packages as published, so build first.
   run('pnpm', ['run', 'build'], env)
   run('pnpm', ['run', 'test:run', ...rest], env)
-}
-else if (task === 'start') run('pnpm', ['run', 'start:run', ...rest], env)
+} else if (task === 'start') run('pnpm', ['run', 'start:run', ...rest], env)
 else if (task) run('pnpm', ['run', task, ...rest], env)
 else log('ready: Node 22 and pnpm are in .tools/, the workspace is installed')

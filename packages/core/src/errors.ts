@@ -89,7 +89,7 @@ export class SessionTooLargeError extends LambdaSessionError {
 /** 503: the store could not be reached or refused the request (throttling, outage). */
 export class StoreUnavailableError extends LambdaSessionError {
   constructor(operation: string, options: LambdaSessionErrorOptions) {
-    super(`The session store is unavailable (${operation} failed); retry shortly.`, 503, {
+    super(`The store is unavailable (${operation} failed); retry shortly.`, 503, {
       ...options,
       headers: { 'Retry-After': '1', ...options.headers },
     })

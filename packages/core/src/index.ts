@@ -1,6 +1,7 @@
 export * from './errors.js'
 export * from './http-event.js'
 export * from './idempotency-store.js'
+export * from './invocation-deadline.js'
 export * from './item-size.js'
 export * from './logger.js'
 export * from './request-cookies.js'

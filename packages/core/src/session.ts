@@ -32,12 +32,16 @@ export interface SessionState {
   readonly loadedId: string | undefined
   /** The loaded record, `undefined` for a new session. */
   readonly loaded: SessionRecord | undefined
+  /** The live data (not a copy): read it, never change it. */
+  readonly data: Readonly<Record<string, unknown>>
   /** Pending changes to loaded keys, one per key. */
   readonly changes: ReadonlyMap<string, KeyChange>
   /** Whether `userId` was assigned in this request. */
   readonly userIdChanged: boolean
   /** Whether `destroy()` was called (and not followed by `regenerate()`). */
   readonly destroyed: boolean
+  /** Whether `regenerate()` followed `destroy()`: a fresh session, sharing nothing with the old one (not even its age). */
+  readonly restarted: boolean
 }
 
 /**
@@ -62,17 +66,19 @@ export class Session {
   #userId: string | undefined
   #userIdChanged = false
   #destroyed = false
+  #restarted = false
 
   /**
    * @param loadedId - the id from a verified cookie whose record was found, or `undefined` for a new session
-   * @param record - that record
+   * @param record - that record, which the session takes over (its `data` becomes the session's)
    */
   constructor(loadedId?: string, record?: SessionRecord) {
     this.#loadedId = record ? loadedId : undefined
     this.#loaded = record
     this.#id = this.#loadedId ?? generateSessionId()
     this.#initialId = this.#id
-    this.#data = record ? structuredClone(record.data) : {}
+    // The record is this request's own freshly read copy: taking it over saves a deep clone per request.
+    this.#data = record ? record.data : {}
     this.#userId = record?.userId
   }
 
@@ -195,6 +201,7 @@ export class Session {
    */
   regenerate(): this {
     this.#id = generateSessionId()
+    if (this.#destroyed) this.#restarted = true
     this.#destroyed = false
     return this
   }
@@ -211,11 +218,13 @@ export class Session {
   /** @internal What `session-saver` needs to write the session back. */
   get state(): SessionState {
     return {
+      data: this.#data,
       loadedId: this.#loadedId,
       loaded: this.#loaded,
       changes: this.#changes,
       userIdChanged: this.#userIdChanged,
       destroyed: this.#destroyed,
+      restarted: this.#restarted,
     }
   }
 

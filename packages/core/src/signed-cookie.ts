@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto'
+import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto'
 import { ConfigurationError } from './errors.js'
 
 /** The shortest secret accepted: 32 characters, about 190 bits if random base64. */
@@ -23,7 +23,7 @@ const SIGNATURE_PATTERN = /^[A-Za-z0-9_-]{43}$/
  * ```
  */
 export class SignedCookieCodec {
-  readonly #keys: readonly Buffer[]
+  readonly #keys: readonly KeyObject[]
 
   constructor(secrets: readonly (string | undefined)[], packageName = '@lambda-session/core') {
     if (!Array.isArray(secrets) || secrets.length === 0) {
@@ -41,17 +41,18 @@ export class SignedCookieCodec {
         )
       }
     })
-    this.#keys = secrets.map((secret) => Buffer.from(secret as string, 'utf8'))
+    // KeyObjects are prepared once; a Buffer key would be re-imported on every HMAC.
+    this.#keys = secrets.map((secret) => createSecretKey(Buffer.from(secret as string, 'utf8')))
   }
 
-  #mac(key: Buffer, name: string, payload: string): Buffer {
+  #mac(key: KeyObject, name: string, payload: string): Buffer {
     // The cookie name is part of the MAC so a value can't be replayed under another cookie.
     return createHmac('sha256', key).update(`${name}=${payload}`).digest()
   }
 
   /** `payload.signature`, signed with the first secret. `payload` must not contain `.`. */
   sign(name: string, payload: string): string {
-    return `${payload}.${this.#mac(this.#keys[0] as Buffer, name, payload).toString('base64url')}`
+    return `${payload}.${this.#mac(this.#keys[0] as KeyObject, name, payload).toString('base64url')}`
   }
 
   /** The payload if any secret's signature matches, `undefined` for anything else. */

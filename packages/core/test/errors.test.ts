@@ -33,7 +33,7 @@ test('the cause keeps the underlying error next to the package name', () => {
   const error = new StoreUnavailableError('UpdateItem', { ...from, cause: sdkError, headers: { 'Retry-After': '5' } })
   expect(error.cause).toEqual({ package: '@lambda-session/test', data: sdkError })
   expect(error.headers).toEqual({ 'Retry-After': '5' })
-  expect(error.message).toBe('The session store is unavailable (UpdateItem failed); retry shortly.')
+  expect(error.message).toBe('The store is unavailable (UpdateItem failed); retry shortly.')
 })
 
 test('messages say what happened and what to do', () => {

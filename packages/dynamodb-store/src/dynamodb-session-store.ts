@@ -20,6 +20,7 @@ import {
   silentLogger,
 } from '@lambda-session/core'
 import { isConditionalCheckFailed, PACKAGE_NAME, toStoreError } from './dynamodb-errors.js'
+import { sendWithinBudget } from './send-within-budget.js'
 import {
   estimateSessionItemBytes,
   parseSessionItem,
@@ -29,15 +30,23 @@ import {
 } from './session-item.js'
 import { compileSessionUpdate } from './session-update-expression.js'
 import { replaceCancelledError, sessionExistsError, updateFailedError } from './session-write-errors.js'
+import { resolveStoreCallBudget, type StoreCallBudget, type StoreCallOptions } from './store-call-budget.js'
+import { type StoreClientSource, storeClientFrom } from './store-client.js'
 import { deleteUserSessions } from './user-sessions.js'
 
-/** Options of {@link DynamoDBSessionStore}. */
-export interface DynamoDBSessionStoreOptions {
+/**
+ * Options of {@link DynamoDBSessionStore}: a client (or `clientConfig` to
+ * let the store make one), the table, and the time budget of every call
+ * ({@link StoreCallOptions}: `timeoutMs`, `attemptTimeoutMs`, `maxAttempts`,
+ * `retryBaseDelayMs`, `maxRetryDelayMs`).
+ */
+export interface DynamoDBSessionStoreOptions extends StoreCallOptions, StoreClientSource {
   /**
-   * The SDK client. Give it bounded retries and timeouts (see the README) so
-   * an outage becomes a quick 503 instead of a hung invocation.
+   * The SDK client, shared with your other stores. Each store call is bounded
+   * by the store's own deadline whatever the client's settings; give it
+   * timeouts too (see the README), or use `createStoreClient()`.
    */
-  client: DynamoDBClient
+  client?: DynamoDBClient
   /** The session table, as created by `ensureSessionTable` or `lambda-session-tables create`. */
   tableName: string
   /**
@@ -62,7 +71,7 @@ const options = { package: PACKAGE_NAME }
  * import { DynamoDBSessionStore } from '@lambda-session/dynamodb-store'
  *
  * const client = new DynamoDBClient({ maxAttempts: 3, requestHandler: { connectionTimeout: 1000, requestTimeout: 2000, throwOnRequestTimeout: true } })
- * const store = new DynamoDBSessionStore({ client, tableName: 'UserSessions' })
+ * const store = new DynamoDBSessionStore({ client, tableName: 'UserSessions' }) // 5 s deadline per call by default
  * ```
  */
 export class DynamoDBSessionStore implements SessionStore {
@@ -70,10 +79,17 @@ export class DynamoDBSessionStore implements SessionStore {
   readonly tableName: string
   readonly #client: DynamoDBClient
   readonly #logger: Logger
+  readonly #budget: StoreCallBudget
 
-  constructor({ client, tableName, logger = silentLogger }: DynamoDBSessionStoreOptions) {
-    if (!client || typeof client.send !== 'function') {
-      throw new ConfigurationError('DynamoDBSessionStore needs `client`: a DynamoDBClient.', options)
+  constructor(storeOptions: DynamoDBSessionStoreOptions) {
+    const { tableName, logger = silentLogger } = storeOptions ?? {}
+    const budget = resolveStoreCallBudget(storeOptions)
+    const client = storeClientFrom(storeOptions ?? {}, budget.attemptTimeoutMs)
+    if (!client) {
+      throw new ConfigurationError(
+        'DynamoDBSessionStore needs `client` (a DynamoDBClient) or `clientConfig` to make one.',
+        options,
+      )
     }
     if (typeof tableName !== 'string' || tableName.length === 0) {
       throw new ConfigurationError('DynamoDBSessionStore needs `tableName`: the session table name.', options)
@@ -81,15 +97,20 @@ export class DynamoDBSessionStore implements SessionStore {
     this.#client = client
     this.tableName = tableName
     this.#logger = logger
+    this.#budget = budget
+  }
+
+  /** One request within the store's time budget (see {@link StoreCallOptions}). */
+  #send<T>(operation: string, idempotent: boolean, attempt: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
+    return sendWithinBudget(attempt, { operation, tableName: this.tableName, idempotent }, this.#budget, this.#logger)
   }
 
   /** One strongly consistent `GetItem`; a missing or malformed item is `undefined`. */
   async load(idHash: string): Promise<SessionRecord | undefined> {
     let output: GetItemCommandOutput
     try {
-      output = await this.#client.send(
-        new GetItemCommand({ TableName: this.tableName, Key: sessionKey(idHash), ConsistentRead: true }),
-      )
+      const command = new GetItemCommand({ TableName: this.tableName, Key: sessionKey(idHash), ConsistentRead: true })
+      output = await this.#send('load', true, (abortSignal) => this.#client.send(command, { abortSignal }))
     } catch (error) {
       throw toStoreError(error, { operation: 'load', tableName: this.tableName })
     }
@@ -109,14 +130,14 @@ export class DynamoDBSessionStore implements SessionStore {
     const estimatedBytes = this.#checkSize(record)
     const item = toSessionItem(record)
     try {
-      await this.#client.send(
-        new PutItemCommand({
-          TableName: this.tableName,
-          Item: item,
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': SESSION_ATTRIBUTES.id },
-        }),
-      )
+      const command = new PutItemCommand({
+        TableName: this.tableName,
+        Item: item,
+        ConditionExpression: 'attribute_not_exists(#pk)',
+        ExpressionAttributeNames: { '#pk': SESSION_ATTRIBUTES.id },
+      })
+      // Not repeated after an unclear failure: a create that landed would then fail as a conflict with itself.
+      await this.#send('create', false, (abortSignal) => this.#client.send(command, { abortSignal }))
     } catch (error) {
       if (isConditionalCheckFailed(error)) throw sessionExistsError(error)
       throw toStoreError(error, { operation: 'create', tableName: this.tableName, estimatedBytes })
@@ -128,17 +149,17 @@ export class DynamoDBSessionStore implements SessionStore {
     const compiled = compileSessionUpdate(update)
     if (!compiled) return
     try {
-      await this.#client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: sessionKey(idHash),
-          UpdateExpression: compiled.UpdateExpression,
-          ConditionExpression: compiled.ConditionExpression,
-          ExpressionAttributeNames: compiled.ExpressionAttributeNames,
-          ExpressionAttributeValues: compiled.ExpressionAttributeValues,
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      )
+      const command = new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: sessionKey(idHash),
+        UpdateExpression: compiled.UpdateExpression,
+        ConditionExpression: compiled.ConditionExpression,
+        ExpressionAttributeNames: compiled.ExpressionAttributeNames,
+        ExpressionAttributeValues: compiled.ExpressionAttributeValues,
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      })
+      // Not repeated after an unclear failure: an increment or append that landed would count twice.
+      await this.#send('update', false, (abortSignal) => this.#client.send(command, { abortSignal }))
     } catch (error) {
       const failure = updateFailedError(error, compiled, update, this.tableName)
       if (failure instanceof SessionConflictError) {
@@ -158,28 +179,27 @@ export class DynamoDBSessionStore implements SessionStore {
     const item = toSessionItem(record)
     const names = { '#pk': SESSION_ATTRIBUTES.id }
     try {
-      await this.#client.send(
-        new TransactWriteItemsCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: item,
-                ConditionExpression: 'attribute_not_exists(#pk)',
-                ExpressionAttributeNames: names,
-              },
+      const command = new TransactWriteItemsCommand({
+        TransactItems: [
+          {
+            Put: {
+              TableName: this.tableName,
+              Item: item,
+              ConditionExpression: 'attribute_not_exists(#pk)',
+              ExpressionAttributeNames: names,
             },
-            {
-              Delete: {
-                TableName: this.tableName,
-                Key: sessionKey(oldIdHash),
-                ConditionExpression: 'attribute_exists(#pk)',
-                ExpressionAttributeNames: names,
-              },
+          },
+          {
+            Delete: {
+              TableName: this.tableName,
+              Key: sessionKey(oldIdHash),
+              ConditionExpression: 'attribute_exists(#pk)',
+              ExpressionAttributeNames: names,
             },
-          ],
-        }),
-      )
+          },
+        ],
+      })
+      await this.#send('replace', false, (abortSignal) => this.#client.send(command, { abortSignal }))
     } catch (error) {
       const reasons = (error as Partial<TransactionCanceledException>).CancellationReasons
       if ((error as Error)?.name === 'TransactionCanceledException' && reasons) {
@@ -192,7 +212,8 @@ export class DynamoDBSessionStore implements SessionStore {
   /** One unconditional `DeleteItem`: deleting a missing session is fine. */
   async destroy(idHash: string): Promise<void> {
     try {
-      await this.#client.send(new DeleteItemCommand({ TableName: this.tableName, Key: sessionKey(idHash) }))
+      const command = new DeleteItemCommand({ TableName: this.tableName, Key: sessionKey(idHash) })
+      await this.#send('destroy', true, (abortSignal) => this.#client.send(command, { abortSignal }))
     } catch (error) {
       throw toStoreError(error, { operation: 'destroy', tableName: this.tableName })
     }
@@ -200,7 +221,7 @@ export class DynamoDBSessionStore implements SessionStore {
 
   /** Queries the `userId` index page by page and batch-deletes what it finds. */
   async destroyUserSessions(userId: string): Promise<number> {
-    return deleteUserSessions(this.#client, this.tableName, userId, this.#logger)
+    return deleteUserSessions(this.#client, this.tableName, userId, this.#logger, { budget: this.#budget })
   }
 
   /** Refuses an item over DynamoDB's limit before sending it; returns the estimate. */

@@ -116,7 +116,7 @@ async function ensureTimeToLive(client: DynamoDBClient, definition: TableDefinit
     if (current?.AttributeName === wanted) return false
     // DynamoDB allows one TTL attribute per table; switching it would stop cleaning up the other data.
     throw new ConfigurationError(
-      `Table '${tableName}' has TTL on '${current?.AttributeName}', not '${wanted}'; the session items expire by '${wanted}'.`,
+      `Table '${tableName}' has TTL on '${current?.AttributeName}', not '${wanted}'; its items expire by '${wanted}'.`,
       { package: PACKAGE_NAME },
     )
   }

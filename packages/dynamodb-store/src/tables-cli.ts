@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util'
 import { type BillingMode, DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { networkErrorCode } from './dynamodb-errors.js'
+import { ensureIdempotencyTable } from './idempotency-table.js'
 import { ensureSessionTable } from './session-table.js'
 import type { EnsureTableResult } from './table-setup.js'
 
@@ -39,25 +40,35 @@ const TABLE_KINDS: readonly TableKind[] = [
     help: 'create the session table with this name (e.g. UserSessions)',
     ensure: (client, tableName, billingMode) => ensureSessionTable({ client, tableName, billingMode }),
   },
+  {
+    option: 'idempotency-table',
+    label: 'idempotency table',
+    help: 'create the idempotency table with this name (e.g. Idempotency)',
+    ensure: (client, tableName, billingMode) => ensureIdempotencyTable({ client, tableName, billingMode }),
+  },
 ]
 
 const NAME = 'lambda-session-tables'
 
+/** Where the help's descriptions start: past the longest option, `--idempotency-table <name>`. */
+const HELP_COLUMN = 31
+
 const USAGE = [
   `Usage: ${NAME} create [options]`,
   '',
-  'Creates the DynamoDB tables lambda-session needs, with their index and TTL;',
+  'Creates the DynamoDB tables lambda-session needs, with their keys, index and TTL;',
   'tables that already exist are left as they are (safe to run on every deploy).',
   '',
   'Options:',
-  ...TABLE_KINDS.map((kind) => `  --${kind.option} <name>`.padEnd(28) + kind.help),
-  `${'  --billing-mode <mode>'.padEnd(28)}PAY_PER_REQUEST (default) or PROVISIONED (5 RCU/WCU)`,
-  `${'  --endpoint <url>'.padEnd(28)}DynamoDB endpoint, e.g. http://127.0.0.1:8000 for DynamoDB Local`,
-  `${'  --region <region>'.padEnd(28)}AWS region (default: AWS_REGION, then us-east-1)`,
-  `${'  -h, --help'.padEnd(28)}show this help`,
+  ...TABLE_KINDS.map((kind) => `  --${kind.option} <name>`.padEnd(HELP_COLUMN) + kind.help),
+  `${'  --billing-mode <mode>'.padEnd(HELP_COLUMN)}PAY_PER_REQUEST (default) or PROVISIONED (5 RCU/WCU)`,
+  `${'  --endpoint <url>'.padEnd(HELP_COLUMN)}DynamoDB endpoint, e.g. http://127.0.0.1:8000 for DynamoDB Local`,
+  `${'  --region <region>'.padEnd(HELP_COLUMN)}AWS region (default: AWS_REGION, then us-east-1)`,
+  `${'  -h, --help'.padEnd(HELP_COLUMN)}show this help`,
   '',
-  'Example:',
+  'Examples:',
   `  ${NAME} create --endpoint http://127.0.0.1:8000 --region us-east-1 --sessions-table UserSessions`,
+  `  ${NAME} create --sessions-table UserSessions --idempotency-table Idempotency`,
 ].join('\n')
 
 const BILLING_MODES: readonly string[] = ['PAY_PER_REQUEST', 'PROVISIONED']

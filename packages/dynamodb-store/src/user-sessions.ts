@@ -9,7 +9,9 @@ import {
 } from '@aws-sdk/client-dynamodb'
 import { type Logger, StoreUnavailableError } from '@lambda-session/core'
 import { PACKAGE_NAME, toStoreError } from './dynamodb-errors.js'
+import { sendWithinBudget } from './send-within-budget.js'
 import { SESSION_ATTRIBUTES, SESSION_USER_INDEX } from './session-item.js'
+import { resolveStoreCallBudget, type StoreCallBudget } from './store-call-budget.js'
 
 /** BatchWriteItem takes at most 25 requests per call. */
 const BATCH_SIZE = 25
@@ -20,6 +22,14 @@ export interface DeleteUserSessionsOptions {
   maxBatchRetries?: number
   /** First back-off before retrying unprocessed deletes, doubled each time. @default 50 */
   retryBaseDelayMs?: number
+  /** Time budget of each request (a query page, a batch). @default the store defaults */
+  budget?: StoreCallBudget
+}
+
+interface Settings {
+  maxBatchRetries: number
+  retryBaseDelayMs: number
+  budget: StoreCallBudget
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -28,14 +38,21 @@ async function deleteBatch(
   client: DynamoDBClient,
   tableName: string,
   keys: Record<string, AttributeValue>[],
-  options: Required<DeleteUserSessionsOptions>,
+  options: Settings,
   logger: Logger,
 ): Promise<void> {
   let pending: WriteRequest[] = keys.map((Key) => ({ DeleteRequest: { Key } }))
   for (let attempt = 0; ; attempt++) {
     let output: BatchWriteItemCommandOutput
     try {
-      output = await client.send(new BatchWriteItemCommand({ RequestItems: { [tableName]: pending } }))
+      const command = new BatchWriteItemCommand({ RequestItems: { [tableName]: pending } })
+      // Deletes by key: repeating them is harmless.
+      output = await sendWithinBudget(
+        (abortSignal) => client.send(command, { abortSignal }),
+        { operation: 'destroyUserSessions', tableName, idempotent: true },
+        options.budget,
+        logger,
+      )
     } catch (error) {
       throw toStoreError(error, { operation: 'destroyUserSessions', tableName })
     }
@@ -72,22 +89,30 @@ export async function deleteUserSessions(
   logger: Logger,
   options: DeleteUserSessionsOptions = {},
 ): Promise<number> {
-  const settings = { maxBatchRetries: options.maxBatchRetries ?? 5, retryBaseDelayMs: options.retryBaseDelayMs ?? 50 }
+  const settings: Settings = {
+    maxBatchRetries: options.maxBatchRetries ?? 5,
+    retryBaseDelayMs: options.retryBaseDelayMs ?? 50,
+    budget: options.budget ?? resolveStoreCallBudget(),
+  }
   let deleted = 0
   let startKey: Record<string, AttributeValue> | undefined
   do {
     let page: QueryCommandOutput
     try {
-      page = await client.send(
-        new QueryCommand({
-          TableName: tableName,
-          IndexName: SESSION_USER_INDEX,
-          KeyConditionExpression: '#u = :u',
-          ProjectionExpression: '#pk',
-          ExpressionAttributeNames: { '#u': SESSION_ATTRIBUTES.userId, '#pk': SESSION_ATTRIBUTES.id },
-          ExpressionAttributeValues: { ':u': { S: userId } },
-          ExclusiveStartKey: startKey,
-        }),
+      const command = new QueryCommand({
+        TableName: tableName,
+        IndexName: SESSION_USER_INDEX,
+        KeyConditionExpression: '#u = :u',
+        ProjectionExpression: '#pk',
+        ExpressionAttributeNames: { '#u': SESSION_ATTRIBUTES.userId, '#pk': SESSION_ATTRIBUTES.id },
+        ExpressionAttributeValues: { ':u': { S: userId } },
+        ExclusiveStartKey: startKey,
+      })
+      page = await sendWithinBudget(
+        (abortSignal) => client.send(command, { abortSignal }),
+        { operation: 'destroyUserSessions', tableName, idempotent: true },
+        settings.budget,
+        logger,
       )
     } catch (error) {
       throw toStoreError(error, { operation: 'destroyUserSessions', tableName })

@@ -1,6 +1,8 @@
 import {
   appendSetCookies,
+  hasInvocationTimedOut,
   isSession,
+  onInvocationTimeout,
   resolveSessionOptions,
   type SessionOptions,
   type SessionRequest,
@@ -17,8 +19,10 @@ const pkg = `@lambda-session/${name}`
  * in the place the event's shape needs it.
  *
  * When the handler throws, nothing is written: the request's session changes
- * are discarded like a rolled-back transaction. Pass the same options object
- * as to `sessionLoader`, and `.use()` it after the loader.
+ * are discarded like a rolled-back transaction. The same goes for a request
+ * `timeout-watchdog` answered with a 503: its late `after` writes nothing.
+ * Pass the same options object as to `sessionLoader`, and `.use()` it after
+ * the loader.
  *
  * @example
  * ```ts
@@ -32,7 +36,27 @@ const pkg = `@lambda-session/${name}`
 export const sessionSaver = (opts: SessionOptions) => {
   const options = resolveSessionOptions(opts, pkg)
 
+  // timeout-watchdog: on timeout the policy is "discard" (the client gets a
+  // 503, so its changes must not land); the hook only reports it, the check
+  // in `after` enforces it. A no-op without a watchdog in the chain.
+  const sessionSaverMiddlewareBefore = (request: SessionRequest): void => {
+    const { context } = request
+    onInvocationTimeout(context, pkg, function sessionSaverTimeoutHook() {
+      const session = context.session
+      if (isSession(session) && session.isChanged) {
+        options.logger.info('invocation timed out: session changes discarded', {
+          package: pkg,
+          event: 'session-discarded',
+        })
+      }
+    })
+  }
+
   const sessionSaverMiddlewareAfter = async (request: SessionRequest): Promise<void> => {
+    // timeout-watchdog: the client already got the watchdog's 503. Checked on
+    // the context, so even a frozen process thawed by a later invocation
+    // can't write; nothing is awaited between here and the store call.
+    if (hasInvocationTimedOut(request.context)) return
     const session = request.context.session
     if (!isSession(session)) {
       options.logger.warn('no context.session: is sessionLoader used before sessionSaver?', {
@@ -45,5 +69,5 @@ export const sessionSaver = (opts: SessionOptions) => {
     if (setCookies.length > 0) request.response = appendSetCookies(request.event, request.response, setCookies)
   }
 
-  return { after: sessionSaverMiddlewareAfter }
+  return { before: sessionSaverMiddlewareBefore, after: sessionSaverMiddlewareAfter }
 }

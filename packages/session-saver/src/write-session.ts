@@ -41,8 +41,10 @@ async function storeCall<T>(operation: string, call: () => Promise<T>): Promise<
 
 /** A full record for a session being written under a new id (new or regenerated). */
 function freshRecord(session: Session, now: number, options: ResolvedSessionOptions): SessionRecord {
-  const { loaded } = session.state
-  const data = session.toJSON()
+  const { restarted } = session.state
+  // After destroy() + regenerate() nothing carries over from the old session.
+  const loaded = restarted ? undefined : session.state.loaded
+  const data = { ...session.state.data } // a shallow copy: the store only reads it
   const versions: Record<string, number> = {}
   for (const key of Object.keys(data)) versions[key] = (loaded?.versions[key] ?? 0) + 1
   // Regeneration keeps the session's age: the absolute lifetime can't be reset by logging in again.
@@ -112,7 +114,7 @@ export async function writeSession(session: Session, options: ResolvedSessionOpt
   if (touchDue) update.touch = { lastSeenAt: now, expiresAt: expiresAt(loaded.createdAt, now, options) }
   if (update.changes.length === 0 && update.userId === undefined && !update.touch) return []
 
-  if (update.changes.length > 0) checkSize(session.toJSON(), loaded.versions, options)
+  if (update.changes.length > 0) checkSize(session.state.data, loaded.versions, options)
   try {
     await storeCall('update', () => store.update(hashSessionId(session.id), update))
   } catch (error) {

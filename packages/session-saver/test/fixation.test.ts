@@ -91,6 +91,36 @@ describe('destroy()', () => {
   })
 })
 
+describe('the absolute lifetime', () => {
+  test('regenerate() keeps the session age; destroy() then regenerate() starts a new one', async () => {
+    let now = Date.UTC(2026, 3, 1)
+    const timed: SessionOptions = { ...options, clock: () => now }
+    const age = () => sessionHandler(timed, (s) => s.createdAt ?? null)
+    const first = sidFrom(await invoke(sessionHandler(timed, (s) => s.set('a', 1))))
+    const createdAt = now
+    now += 60_000
+    const kept = sidFrom(
+      await invoke(
+        sessionHandler(timed, (s) => s.regenerate()),
+        { cookies: first },
+      ),
+    )
+    expect(body(await invoke(age(), { cookies: kept }))).toBe(createdAt)
+    now += 60_000
+    const restarted = sidFrom(
+      await invoke(
+        sessionHandler(timed, (s) => {
+          s.destroy()
+          s.regenerate()
+          s.set('b', 2)
+        }),
+        { cookies: kept },
+      ),
+    )
+    expect(body(await invoke(age(), { cookies: restarted }))).toBe(now)
+  })
+})
+
 describe('revoking every session of a user', () => {
   test('destroyUserSessions ends all of one user and none of another', async () => {
     const login = (user: string) =>

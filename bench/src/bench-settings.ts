@@ -1,0 +1,52 @@
+/**
+ * How long and how often each scenario runs. `--quick` exercises every
+ * scenario once with tiny counts so CI keeps the code working; its numbers
+ * mean nothing and it writes its report outside the repository's
+ * BENCHMARKS.md.
+ */
+export interface BenchSettings {
+  quick: boolean
+  /** tinybench runs `minIterations` even past `timeMs`: 1 in quick mode, where a slow task must not stretch the run. */
+  cpu: { rounds: number; timeMs: number; warmupMs: number; minIterations: number }
+  /** Per concurrency level, the requests of one round; warm-up requests come on top and are not counted. */
+  dynamodb: { levels: { concurrency: number; requests: number }[]; warmupRequests: number; rounds: number }
+  /** `requests` per operation and size; a quarter of that above 50 KB, where one request takes a tenth of a second. */
+  sessionSize: { bytes: number[]; requests: number; cpuTimeMs: number; cpuMinIterations: number }
+  coldStart: { spawns: number }
+}
+
+export function benchSettings(quick: boolean): BenchSettings {
+  if (quick) {
+    return {
+      quick,
+      cpu: { rounds: 1, timeMs: 5, warmupMs: 2, minIterations: 1 },
+      dynamodb: {
+        levels: [
+          { concurrency: 1, requests: 2 },
+          { concurrency: 32, requests: 32 },
+        ],
+        warmupRequests: 1,
+        rounds: 1,
+      },
+      sessionSize: { bytes: [100, 300_000], requests: 2, cpuTimeMs: 5, cpuMinIterations: 1 },
+      coldStart: { spawns: 1 },
+    }
+  }
+  return {
+    quick,
+    // Several short rounds, tasks interleaved, median of the rounds: a shared
+    // machine drifts, and drift then hits every variant alike.
+    cpu: { rounds: 5, timeMs: 300, warmupMs: 100, minIterations: 64 },
+    dynamodb: {
+      levels: [
+        { concurrency: 1, requests: 100 },
+        { concurrency: 32, requests: 256 },
+      ],
+      warmupRequests: 32,
+      // Many short rounds in alternating order: the machine's other load then falls on both systems alike.
+      rounds: 6,
+    },
+    sessionSize: { bytes: [100, 1_000, 10_000, 100_000, 300_000], requests: 100, cpuTimeMs: 200, cpuMinIterations: 32 },
+    coldStart: { spawns: 21 },
+  }
+}

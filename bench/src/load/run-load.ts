@@ -1,0 +1,43 @@
+/** The latencies of one load run and how long it took from first send to last answer. */
+export interface LoadRun {
+  latenciesMs: number[]
+  elapsedMs: number
+}
+
+/**
+ * Sends `requests` requests from `concurrency` workers, each starting its
+ * next request when its previous one answered (closed loop, like clients
+ * waiting on a Lambda function). `send` gets the request's index and the
+ * worker's, so a scenario can give each worker a session of its own.
+ */
+export async function runLoad(
+  concurrency: number,
+  requests: number,
+  send: (index: number, worker: number) => Promise<void>,
+): Promise<LoadRun> {
+  const latenciesMs: number[] = []
+  let next = 0
+  const worker = async (workerIndex: number): Promise<void> => {
+    while (next < requests) {
+      const index = next++
+      const startedAt = performance.now()
+      await send(index, workerIndex)
+      latenciesMs.push(performance.now() - startedAt)
+    }
+  }
+  const startedAt = performance.now()
+  await Promise.all(Array.from({ length: Math.min(concurrency, requests) }, (_, index) => worker(index)))
+  return { latenciesMs, elapsedMs: performance.now() - startedAt }
+}
+
+/** Nearest-rank percentile (p in 0..100) of unsorted samples. */
+export function percentile(samples: readonly number[], p: number): number {
+  if (samples.length === 0) return Number.NaN
+  const sorted = [...samples].sort((a, b) => a - b)
+  const rank = Math.ceil((p / 100) * sorted.length)
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] as number
+}
+
+export function median(samples: readonly number[]): number {
+  return percentile(samples, 50)
+}

@@ -1,0 +1,197 @@
+/**
+ * The invocation deadline: what `timeout-watchdog` shares with the other
+ * middlewares about one Lambda invocation running out of time. It lives here,
+ * in core, so `session-saver` and `idempotency-guard` can take part without
+ * depending on the watchdog: when no watchdog is in the chain, every function
+ * below is a cheap no-op.
+ *
+ * State is keyed by the Lambda context object, which the runtime creates anew
+ * for every invocation, in a `WeakMap`, so it is never shared between two
+ * invocations and disappears with the context.
+ */
+
+/**
+ * What a timeout hook is given when it runs.
+ *
+ * @example
+ * ```ts
+ * onInvocationTimeout(context, 'my-middleware', async ({ signal }) => {
+ *   await client.send(new DeleteItemCommand(input), { abortSignal: signal })
+ * })
+ * ```
+ */
+export interface InvocationTimeout {
+  /** Aborted when this hook's share of the time is used up: pass it on to SDK calls. */
+  readonly signal: AbortSignal
+  /** How long this hook may take, in ms. The watchdog stops waiting for it afterwards. */
+  readonly budgetMs: number
+}
+
+/**
+ * Work to do when the watchdog gives up on an invocation: release a lock, log
+ * what is dropped. It runs while the rest of the chain may still be running,
+ * and must not assume that chain has stopped.
+ *
+ * @example
+ * ```ts
+ * const hook: InvocationTimeoutHook = () => logger.info('timed out: changes discarded')
+ * ```
+ */
+export type InvocationTimeoutHook = (timeout: InvocationTimeout) => unknown
+
+/**
+ * One registered hook, as {@link InvocationDeadline.expire} hands it out.
+ *
+ * @example
+ * ```ts
+ * for (const { name, hook } of deadline.expire()) console.log(name)
+ * ```
+ */
+export interface InvocationTimeoutHookEntry {
+  /** The name it was registered under, e.g. `@lambda-session/idempotency-guard`. */
+  readonly name: string
+  readonly hook: InvocationTimeoutHook
+}
+
+/**
+ * The watchdog's handle on one invocation's deadline, from
+ * {@link attachInvocationDeadline}.
+ *
+ * @example
+ * ```ts
+ * const deadline = attachInvocationDeadline(context)
+ * // when the timer fires:
+ * for (const { hook } of deadline.expire()) await hook({ signal, budgetMs })
+ * // when the invocation ended in time:
+ * deadline.detach()
+ * ```
+ */
+export interface InvocationDeadline {
+  /** Aborted by {@link InvocationDeadline.expire}. */
+  readonly signal: AbortSignal
+  /** Whether {@link InvocationDeadline.expire} was called. */
+  readonly timedOut: boolean
+  /**
+   * Marks the invocation as timed out for good, aborts the signal with
+   * `reason` and returns the hooks to run, last registered first (the order
+   * Middy unwinds `after` and `onError`). Hooks registered later are refused.
+   * A second call returns no hooks.
+   *
+   * @param reason - the abort reason @default a `DOMException` named `TimeoutError`
+   */
+  expire(reason?: unknown): InvocationTimeoutHookEntry[]
+  /**
+   * Ends the watch of an invocation that finished in time: the context can
+   * be watched again (tests reuse contexts). A timed-out invocation stays
+   * marked, so its abandoned work can still ask {@link hasInvocationTimedOut}.
+   */
+  detach(): void
+}
+
+interface DeadlineState {
+  readonly controller: AbortController
+  timedOut: boolean
+  readonly hooks: Map<string, InvocationTimeoutHook>
+}
+
+const deadlines = new WeakMap<object, DeadlineState>()
+
+/**
+ * Starts tracking the deadline of the invocation `context` belongs to. Used by
+ * `timeout-watchdog`; other middlewares register hooks with
+ * {@link onInvocationTimeout}.
+ *
+ * Returns `undefined` when the context is already tracked: a second watchdog
+ * in the chain, a nested Middy handler given the same context, or a context
+ * reused after it timed out. The caller then stands aside.
+ *
+ * @param context - the Lambda context of the invocation
+ * @example
+ * ```ts
+ * const deadline = attachInvocationDeadline(request.context)
+ * if (!deadline) return // someone else watches this invocation
+ * ```
+ */
+export function attachInvocationDeadline(context: object): InvocationDeadline | undefined {
+  if (deadlines.has(context)) return undefined
+  const state: DeadlineState = { controller: new AbortController(), timedOut: false, hooks: new Map() }
+  deadlines.set(context, state)
+  return {
+    signal: state.controller.signal,
+    get timedOut() {
+      return state.timedOut
+    },
+    expire(reason = new DOMException('The invocation is about to time out.', 'TimeoutError')) {
+      if (state.timedOut) return []
+      state.timedOut = true
+      const entries = [...state.hooks].map(([name, hook]) => ({ name, hook })).reverse()
+      state.hooks.clear()
+      state.controller.abort(reason)
+      return entries
+    },
+    detach() {
+      if (!state.timedOut && deadlines.get(context) === state) deadlines.delete(context)
+    },
+  }
+}
+
+/**
+ * Registers `hook` to run if the watchdog gives up on this invocation. Hooks
+ * run one after another, last registered first, each within a bounded share
+ * of the watchdog's margin; a hook that throws or hangs is logged and left
+ * behind. Registering a name again replaces its hook and keeps its place.
+ *
+ * Returns `true` when registered; `false` when no watchdog watches this
+ * invocation (nothing will ever call the hook) or when it has already timed
+ * out (the hook would come too late: check {@link hasInvocationTimedOut} and
+ * act at once).
+ *
+ * @param context - the Lambda context of the invocation
+ * @param name - who registers, e.g. the package name; one hook per name
+ * @param hook - what to do on timeout
+ * @example
+ * ```ts
+ * const before = async (request) => {
+ *   const token = await acquireLock()
+ *   onInvocationTimeout(request.context, '@acme/lock', () => releaseLock(token))
+ * }
+ * ```
+ */
+export function onInvocationTimeout(context: object, name: string, hook: InvocationTimeoutHook): boolean {
+  const state = deadlines.get(context)
+  if (!state || state.timedOut) return false
+  state.hooks.set(name, hook)
+  return true
+}
+
+/**
+ * The signal the watchdog aborts when it gives up on this invocation, or
+ * `undefined` when no watchdog watches it. Hand it to SDK calls and `fetch`
+ * so abandoned work stops early.
+ *
+ * @param context - the Lambda context of the invocation
+ * @example
+ * ```ts
+ * await fetch(url, { signal: invocationSignal(context) })
+ * ```
+ */
+export function invocationSignal(context: object): AbortSignal | undefined {
+  return deadlines.get(context)?.controller.signal
+}
+
+/**
+ * Whether the watchdog gave up on this invocation and answered for it. Code
+ * that still runs afterwards (a late `after`, a handler resumed when a frozen
+ * process thaws for a later invocation) checks it before writing anything:
+ * the client was told the request failed. Always `false` without a watchdog.
+ *
+ * @param context - the Lambda context of the invocation
+ * @example
+ * ```ts
+ * if (hasInvocationTimedOut(request.context)) return // the client already got a 503
+ * await store.write(changes)
+ * ```
+ */
+export function hasInvocationTimedOut(context: object): boolean {
+  return deadlines.get(context)?.timedOut === true
+}

@@ -1,0 +1,271 @@
+import {
+  type AttributeValue,
+  DeleteItemCommand,
+  type DynamoDBClient,
+  PutItemCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb'
+import {
+  type AcquireResult,
+  ConfigurationError,
+  DYNAMODB_MAX_ITEM_BYTES,
+  type IdempotencyRecord,
+  IdempotencyStatus,
+  type IdempotencyStore,
+  type Logger,
+  silentLogger,
+} from '@lambda-session/core'
+import { isConditionalCheckFailed, PACKAGE_NAME } from './dynamodb-errors.js'
+import {
+  IDEMPOTENCY_ATTRIBUTES,
+  IDEMPOTENCY_NAMES,
+  idempotencyKey,
+  minimumCompletedItemBytes,
+  parseIdempotencyItem,
+  toIdempotencyItem,
+} from './idempotency-item.js'
+import { IdempotencyRecordTooLargeError } from './idempotency-record-too-large-error.js'
+import { toIdempotencyStoreError } from './idempotency-store-errors.js'
+import { sendWithinBudget } from './send-within-budget.js'
+import { ttlSeconds } from './session-item.js'
+import { resolveStoreCallBudget, type StoreCallBudget, type StoreCallOptions } from './store-call-budget.js'
+import { type StoreClientSource, storeClientFrom } from './store-client.js'
+
+/**
+ * Options of {@link DynamoDBIdempotencyStore}: a client (or `clientConfig`
+ * to let the store make one), the table, and the time budget of every call
+ * ({@link StoreCallOptions}: `timeoutMs`, `attemptTimeoutMs`, `maxAttempts`,
+ * `retryBaseDelayMs`, `maxRetryDelayMs`).
+ */
+export interface DynamoDBIdempotencyStoreOptions extends StoreCallOptions, StoreClientSource {
+  /**
+   * The SDK client, shared with your other stores. Each store call is bounded
+   * by the store's own deadline whatever the client's settings; give it
+   * timeouts too (see the README), or use `createStoreClient()`.
+   */
+  client?: DynamoDBClient
+  /** The idempotency table, as created by `ensureIdempotencyTable` or `lambda-session-tables create`. */
+  tableName: string
+  /**
+   * Where malformed records are reported. Never receives keys, key hashes,
+   * lock tokens or responses.
+   * @default silentLogger
+   */
+  logger?: Logger
+}
+
+/**
+ * How long a malformed stored record blocks its key per attempt. Such a
+ * record can't tell whether its request ran, so it is answered as "in
+ * progress" (a 409 the client retries) rather than risk running the
+ * handler twice; its own expiry, if readable, or TTL clears it.
+ *
+ * @default 1000
+ * @example
+ * ```ts
+ * // a duplicate meeting a malformed record gets `Retry-After: 1`
+ * ```
+ */
+export const MALFORMED_RECORD_LOCK_MS = 1000
+
+/**
+ * Writable while the key is free: no record, an expired one, or an
+ * in-progress one whose lock lapsed (its request crashed or timed out).
+ */
+const ACQUIRE_CONDITION =
+  'attribute_not_exists(#keyHash) OR #expiresAt < :now OR (#status = :inProgress AND #lockExpiresAt < :now)'
+
+/** Only the lock's holder, while it still is in progress, may complete or release it. */
+const OWNER_CONDITION = '#lockToken = :token AND #status = :inProgress'
+
+const options = { package: PACKAGE_NAME }
+
+/** Only the `#names` an expression uses: DynamoDB rejects unused ones. */
+function namesIn(...expressions: string[]): Record<string, string> {
+  const text = expressions.join(' ')
+  return Object.fromEntries(Object.entries(IDEMPOTENCY_NAMES).filter(([placeholder]) => text.includes(placeholder)))
+}
+
+function checkText(value: unknown, what: string): void {
+  if (typeof value !== 'string' || value === '') throw new TypeError(`${what} must be a non-empty string.`)
+}
+
+function checkTime(value: unknown, what: string): void {
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new TypeError(`${what} must be a finite epoch ms.`)
+}
+
+/**
+ * Idempotency records in DynamoDB, one item per scoped key hash. Each method
+ * is one conditional request: `acquire` is a `PutItem` that also returns the
+ * record it lost to, so a replay costs exactly one round trip; `complete`
+ * and `release` only succeed for the lock's holder, so a late invocation
+ * can never overwrite or delete a newer request's record.
+ *
+ * @example
+ * ```ts
+ * import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
+ * import { DynamoDBIdempotencyStore } from '@lambda-session/dynamodb-store'
+ * import { idempotencyGuard } from '@lambda-session/idempotency-guard'
+ *
+ * const client = new DynamoDBClient({ maxAttempts: 3, requestHandler: { connectionTimeout: 1000, requestTimeout: 2000, throwOnRequestTimeout: true } })
+ * const store = new DynamoDBIdempotencyStore({ client, tableName: 'Idempotency' })
+ * handler.use(idempotencyGuard({ store }))
+ * ```
+ */
+export class DynamoDBIdempotencyStore implements IdempotencyStore {
+  /** The idempotency table's name. */
+  readonly tableName: string
+  readonly #client: DynamoDBClient
+  readonly #logger: Logger
+  readonly #budget: StoreCallBudget
+
+  constructor(storeOptions: DynamoDBIdempotencyStoreOptions) {
+    const { tableName, logger = silentLogger } = storeOptions ?? {}
+    const budget = resolveStoreCallBudget(storeOptions)
+    const client = storeClientFrom(storeOptions ?? {}, budget.attemptTimeoutMs)
+    if (!client) {
+      throw new ConfigurationError(
+        'DynamoDBIdempotencyStore needs `client` (a DynamoDBClient) or `clientConfig` to make one.',
+        options,
+      )
+    }
+    if (typeof tableName !== 'string' || tableName.length === 0) {
+      throw new ConfigurationError('DynamoDBIdempotencyStore needs `tableName`: the idempotency table name.', options)
+    }
+    this.#client = client
+    this.tableName = tableName
+    this.#logger = logger
+    this.#budget = budget
+  }
+
+  /** One request within the store's time budget (see {@link StoreCallOptions}). */
+  #send<T>(operation: string, idempotent: boolean, attempt: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
+    return sendWithinBudget(attempt, { operation, tableName: this.tableName, idempotent }, this.#budget, this.#logger)
+  }
+
+  /**
+   * One conditional `PutItem` of an in-progress record. When a live record
+   * holds the key, DynamoDB returns it with the refusal
+   * (`ReturnValuesOnConditionCheckFailure: ALL_OLD`): no extra read.
+   */
+  async acquire(record: IdempotencyRecord, now: number): Promise<AcquireResult> {
+    checkText(record?.keyHash, 'record.keyHash')
+    checkText(record.lockToken, 'record.lockToken')
+    checkTime(record.lockExpiresAt, 'record.lockExpiresAt')
+    checkTime(record.expiresAt, 'record.expiresAt')
+    checkTime(now, 'now')
+    if (typeof record.fingerprint !== 'string') throw new TypeError('record.fingerprint must be a string.')
+    if (record.status !== IdempotencyStatus.InProgress) {
+      throw new TypeError(`acquire() writes an in-progress record; got status '${record.status}'.`)
+    }
+    const command = new PutItemCommand({
+      TableName: this.tableName,
+      Item: toIdempotencyItem(record),
+      ConditionExpression: ACQUIRE_CONDITION,
+      ExpressionAttributeNames: namesIn(ACQUIRE_CONDITION),
+      ExpressionAttributeValues: {
+        ':now': { N: String(now) },
+        ':inProgress': { S: IdempotencyStatus.InProgress },
+      },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    })
+    try {
+      // Safe to repeat: if an earlier attempt landed, the refusal returns our own lock (below).
+      await this.#send('acquire', true, (abortSignal) => this.#client.send(command, { abortSignal }))
+      return { acquired: true }
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) {
+        throw toIdempotencyStoreError(error, { operation: 'acquire', tableName: this.tableName })
+      }
+      const item = (error as { Item?: Record<string, AttributeValue> }).Item
+      // Our own lock token: a retried attempt found the record an earlier attempt wrote (its answer was lost).
+      if (item?.[IDEMPOTENCY_ATTRIBUTES.lockToken]?.S === record.lockToken) return { acquired: true }
+      return { acquired: false, existing: this.#existing(item, record, now) }
+    }
+  }
+
+  /** One `UpdateItem` that stores the response and marks the record completed, if `lockToken` holds the lock. */
+  async complete(keyHash: string, lockToken: string, response: string, expiresAt: number): Promise<boolean> {
+    checkText(keyHash, 'keyHash')
+    checkText(lockToken, 'lockToken')
+    checkTime(expiresAt, 'expiresAt')
+    if (typeof response !== 'string') throw new TypeError('response must be a string (the serialised response).')
+    const estimatedBytes = minimumCompletedItemBytes(keyHash, lockToken, response)
+    if (estimatedBytes > DYNAMODB_MAX_ITEM_BYTES) {
+      // Certainly too large: say so without a round trip DynamoDB would refuse.
+      throw new IdempotencyRecordTooLargeError(estimatedBytes, DYNAMODB_MAX_ITEM_BYTES, options)
+    }
+    const update = 'SET #status = :completed, #response = :response, #expiresAt = :expiresAt, #ttl = :ttl'
+    const command = new UpdateItemCommand({
+      TableName: this.tableName,
+      Key: idempotencyKey(keyHash),
+      UpdateExpression: update,
+      ConditionExpression: OWNER_CONDITION,
+      ExpressionAttributeNames: namesIn(update, OWNER_CONDITION),
+      ExpressionAttributeValues: {
+        ':completed': { S: IdempotencyStatus.Completed },
+        ':inProgress': { S: IdempotencyStatus.InProgress },
+        ':response': { S: response },
+        ':expiresAt': { N: String(expiresAt) },
+        ':ttl': { N: String(ttlSeconds(expiresAt)) },
+        ':token': { S: lockToken },
+      },
+    })
+    try {
+      // Not repeated after an unclear failure: a completion that landed would then read as a lost lock.
+      await this.#send('complete', false, (abortSignal) => this.#client.send(command, { abortSignal }))
+      return true
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false
+      throw toIdempotencyStoreError(error, { operation: 'complete', tableName: this.tableName, estimatedBytes })
+    }
+  }
+
+  /** One `DeleteItem` of the record, if `lockToken` holds the lock. */
+  async release(keyHash: string, lockToken: string): Promise<boolean> {
+    checkText(keyHash, 'keyHash')
+    checkText(lockToken, 'lockToken')
+    const command = new DeleteItemCommand({
+      TableName: this.tableName,
+      Key: idempotencyKey(keyHash),
+      ConditionExpression: OWNER_CONDITION,
+      ExpressionAttributeNames: namesIn(OWNER_CONDITION),
+      ExpressionAttributeValues: {
+        ':inProgress': { S: IdempotencyStatus.InProgress },
+        ':token': { S: lockToken },
+      },
+    })
+    try {
+      // Safe to repeat: a release that landed makes the repeat resolve false, and the lock is gone either way.
+      await this.#send('release', true, (abortSignal) => this.#client.send(command, { abortSignal }))
+      return true
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false
+      throw toIdempotencyStoreError(error, { operation: 'release', tableName: this.tableName })
+    }
+  }
+
+  /**
+   * The record `acquire` lost to. A malformed one (or none, which DynamoDB
+   * should never send) is answered as a short in-progress lock with the
+   * caller's own fingerprint: the client gets a 409 and retries, rather
+   * than a second run of a handler that may already have run, or a 422
+   * telling it to change a key it used correctly.
+   */
+  #existing(item: Record<string, AttributeValue> | undefined, attempt: IdempotencyRecord, now: number) {
+    const parsed = item ? parseIdempotencyItem(item) : { ok: false as const, reason: 'no item returned' }
+    if (parsed.ok) return parsed.record
+    this.#logger.warn('lambda-session: treating a malformed idempotency record as in progress', {
+      table: this.tableName,
+      reason: parsed.reason,
+    })
+    return {
+      keyHash: attempt.keyHash,
+      status: IdempotencyStatus.InProgress,
+      fingerprint: attempt.fingerprint,
+      lockToken: '',
+      lockExpiresAt: now + MALFORMED_RECORD_LOCK_MS,
+      expiresAt: now + MALFORMED_RECORD_LOCK_MS,
+    } satisfies IdempotencyRecord
+  }
+}

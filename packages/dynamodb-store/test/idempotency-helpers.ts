@@ -1,0 +1,40 @@
+import { randomBytes } from 'node:crypto'
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb'
+import { type IdempotencyRecord, IdempotencyStatus } from '@lambda-session/core'
+import { rawItem } from './helpers.js'
+
+/** A fresh key hash, shaped like the guard's (SHA-256, base64url). */
+export function newKeyHash(): string {
+  return randomBytes(32).toString('base64url')
+}
+
+/** A fresh lock token, shaped like the guard's. */
+export function newLockToken(): string {
+  return randomBytes(16).toString('base64url')
+}
+
+/** An in-progress record as the guard builds it: a lock of `lockMs`, kept for `ttlMs`. */
+export function inProgressRecord(
+  now: number,
+  overrides: Partial<IdempotencyRecord> = {},
+  { lockMs = 3000, ttlMs = 86_400_000 } = {},
+): IdempotencyRecord {
+  return {
+    keyHash: newKeyHash(),
+    status: IdempotencyStatus.InProgress,
+    fingerprint: randomBytes(32).toString('base64url'),
+    lockToken: newLockToken(),
+    lockExpiresAt: now + lockMs,
+    expiresAt: now + ttlMs,
+    ...overrides,
+  }
+}
+
+/** The stored item as plain values (strings and numbers as DynamoDB holds them), bypassing the store. */
+export async function storedItem(client: DynamoDBClient, tableName: string, keyHash: string) {
+  const item = await rawItem(client, tableName, keyHash)
+  if (!item) return undefined
+  return Object.fromEntries(
+    Object.entries(item).map(([name, value]) => [name, value.S ?? (value.N === undefined ? value : `N:${value.N}`)]),
+  )
+}

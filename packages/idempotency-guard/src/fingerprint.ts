@@ -1,0 +1,55 @@
+import { createHash } from 'node:crypto'
+import { type HttpEvent, readHeader, readMethod, readPath } from '@lambda-session/core'
+
+/** JSON with object keys sorted at every level, so `{a,b}` and `{b,a}` hash alike. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.keys(value)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`)
+    return `{${entries.join(',')}}`
+  }
+  return JSON.stringify(value) ?? 'null'
+}
+
+/**
+ * The body in one canonical form whether or not a body parser ran before the
+ * guard: a parsed object and the JSON text it came from give the same
+ * string, so middleware order can't change the fingerprint.
+ */
+function canonicalBody(event: HttpEvent): string {
+  const body: unknown = event.body
+  if (body === undefined || body === null) return ''
+  if (typeof body !== 'string') return canonicalJson(body)
+  const text = event.isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body
+  const contentType = readHeader(event, 'content-type') ?? ''
+  if (/json/i.test(contentType) || /^\s*[{[]/.test(text)) {
+    try {
+      return canonicalJson(JSON.parse(text))
+    } catch {
+      // not JSON after all: the raw text is the payload
+    }
+  }
+  return text
+}
+
+function queryOf(event: HttpEvent): string {
+  const params = (event as { queryStringParameters?: Record<string, string | undefined> | null }).queryStringParameters
+  return params ? canonicalJson(params) : ''
+}
+
+/**
+ * Default payload fingerprint: SHA-256 over the method, path, query and
+ * canonical body. Headers are left out on purpose: clients and proxies add
+ * and reorder them between retries.
+ */
+export function defaultFingerprint(event: HttpEvent): string {
+  return canonicalJson([readMethod(event), readPath(event), queryOf(event), canonicalBody(event)])
+}
+
+/** Hashes whatever the fingerprint function returned. */
+export function hashFingerprint(value: unknown): string {
+  const text = typeof value === 'string' ? value : canonicalJson(value)
+  return createHash('sha256').update(text).digest('base64url')
+}

@@ -1,0 +1,8 @@
+export * from './errors.js'
+export { defaultFingerprint, hashFingerprint } from './fingerprint.js'
+export * from './idempotency-guard.js'
+export { MAX_IDEMPOTENCY_KEY_LENGTH, readIdempotencyKey } from './idempotency-key.js'
+export { LocalRecordCache } from './local-cache.js'
+export { type IdempotencyGuardOptions, idempotencyGuardDefaults } from './options.js'
+export { defaultScope, type ScopeInput } from './scope.js'
+export { REPLAYED_HEADER } from './stored-response.js'

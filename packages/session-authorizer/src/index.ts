@@ -1,0 +1,2 @@
+export * from './authorizer-events.js'
+export * from './session-authorizer.js'
