@@ -2,11 +2,11 @@ import { readFileSync } from 'node:fs'
 import type { HttpEvent } from '@lambda-session/core'
 
 /**
- * The real AWS captures shared by the whole project (MIT-0, from Powertools'
- * test suite), read in place so the adapters are tested against what AWS
- * actually sends.
+ * The real AWS captures (MIT-0, from Powertools' test suite), kept in the
+ * repository under test-support/ so a bare clone tests the adapters against
+ * what AWS actually sends.
  */
-const capturesDir = new URL('../../../../shared/fixtures/aws-events/', import.meta.url)
+const capturesDir = new URL('../../../test-support/aws-events/', import.meta.url)
 
 /** How a capture's service delivers cookies; decided from the file, not by the code under test. */
 export type Delivery = 'rest' | 'payload-v2' | 'alb' | 'alb-multi'

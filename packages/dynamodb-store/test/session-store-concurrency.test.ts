@@ -7,7 +7,7 @@ import { localClient, sessionRecord, uniqueTableName } from './helpers.js'
 // Lambda invocations hit one session item.
 const client = localClient()
 const tableName = uniqueTableName('concurrency')
-const store = new DynamoDBSessionStore({ client, tableName })
+const store = new DynamoDBSessionStore({ client, tableName, timeoutMs: 30_000, attemptTimeoutMs: 10_000 }) // races, not outages, are tested here
 const PARALLEL = 50
 
 beforeAll(() => ensureSessionTable({ client, tableName }))

@@ -30,7 +30,7 @@ export async function createGuardTestbed(): Promise<GuardTestbed> {
   return {
     client,
     calls,
-    store: new DynamoDBIdempotencyStore({ client, tableName }),
+    store: new DynamoDBIdempotencyStore({ client, tableName, timeoutMs: 30_000, attemptTimeoutMs: 10_000 }), // races, not outages, are tested here,
     tableName,
     close: () => client.destroy(),
   }

@@ -46,7 +46,8 @@ describe('parallel requests on one session lose no update', () => {
     const sid = await newSession({ seed: true })
     let n = 0
     const add = sessionHandler(options, (s) => s.append('items', { n: n++ }))
-    await Promise.all(Array.from({ length: 50 }, () => invoke(add, { cookies: sid })))
+    const responses = await Promise.all(Array.from({ length: 50 }, () => invoke(add, { cookies: sid })))
+    expect(responses.map((r) => r.statusCode)).toEqual(Array(50).fill(200))
     const items = bodyOf(await invoke(readAll(), { cookies: sid })).items as { n: number }[]
     expect(items.map((item) => item.n).sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i))
   })

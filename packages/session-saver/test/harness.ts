@@ -42,7 +42,9 @@ export async function createTestbed(): Promise<SessionTestbed> {
   return {
     client,
     calls,
-    store: new DynamoDBSessionStore({ client, tableName }),
+    // Concurrency, not outages, is tested here: a generous time budget keeps a loaded
+    // CI machine from turning slow writes into 503s (test-faults covers those).
+    store: new DynamoDBSessionStore({ client, tableName, timeoutMs: 30_000, attemptTimeoutMs: 10_000 }),
     tableName,
     close: () => client.destroy(),
   }
