@@ -3,7 +3,7 @@ import { type HttpEvent, hashSessionId, isSession, readMethod, readPath } from '
 /** What a scope function gets. */
 export interface ScopeInput {
   event: HttpEvent
-  context: object & { functionName?: string; session?: unknown }
+  context: object & { functionName?: string; session?: unknown; identity?: unknown }
 }
 
 type Authorizer = {
@@ -36,16 +36,21 @@ function routeOf(event: HttpEvent): string {
 /**
  * The default key scope: function, route and caller, so the same key from
  * two callers, or for two routes, never shares a record. The caller is the
- * loaded session (by its hash), else the authorizer's principal, else
- * `anonymous` — put `session-loader` before the guard so sessions count.
+ * loaded session (by its hash), else a verified token's subject
+ * (`context.identity.sub`, set by `jwt-identity`), else the authorizer's
+ * principal, else `anonymous` — put `session-loader` before the guard so
+ * sessions count.
  */
 export function defaultScope({ event, context }: ScopeInput): string {
   const session = context.session
   let caller = 'anonymous'
   if (isSession(session) && !session.isNew) caller = `session:${hashSessionId(session.state.loadedId ?? session.id)}`
   else {
+    // A verified token (`jwt-identity` sets `context.identity`) names the caller next.
+    const subject = (context.identity as { sub?: unknown } | undefined)?.sub
     const principal = authorizerPrincipal(event)
-    if (principal) caller = `principal:${principal}`
+    if (typeof subject === 'string' && subject.length > 0) caller = `subject:${subject}`
+    else if (principal) caller = `principal:${principal}`
   }
   return [context.functionName ?? '', routeOf(event), caller].join('\n')
 }
