@@ -329,6 +329,23 @@ describe('middleware order', () => {
     expect(app.runs).toBe(1)
   })
 
+  test('without a session, a verified token subject (context.identity.sub) keeps callers apart', async () => {
+    const app = countingApp()
+    const asSubject = (sub: string) =>
+      middy(app as never)
+        .before((request: { context: { identity?: { sub: string } } }) => {
+          request.context.identity = { sub }
+        })
+        .use(idempotencyGuard({ store: bed.store }))
+    const key = newKey()
+    await send(asSubject('alice'), { key })
+    const bob = await send(asSubject('bob'), { key })
+    expect(bob.headers?.['Idempotent-Replayed']).toBeUndefined()
+    const aliceAgain = await send(asSubject('alice'), { key })
+    expect(aliceAgain.headers?.['Idempotent-Replayed']).toBe('true')
+    expect(app.runs).toBe(2)
+  })
+
   test('records are stored under a hash of the scoped key, never the raw key', async () => {
     const key = newKey()
     await send(guarded(countingApp(), { store: bed.store }), { key })
