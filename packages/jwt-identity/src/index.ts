@@ -1,0 +1,6 @@
+export { bindSessionToSubject, type SessionBinding } from './bind-session.js'
+export * from './errors.js'
+export * from './jwt-identity.js'
+export type { CognitoOptions, JwtIdentityOptions } from './options.js'
+export { MAX_TOKEN_LENGTH, type TokenSource, type TokenSourceKind } from './token-source.js'
+export type { TokenClaims, TokenVerifier } from './verify-token.js'
