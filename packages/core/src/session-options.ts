@@ -2,7 +2,7 @@ import type { SerializeOptions } from 'cookie'
 import { ConfigurationError } from './errors.js'
 import { DYNAMODB_MAX_ITEM_BYTES } from './item-size.js'
 import { type Logger, silentLogger } from './logger.js'
-import type { SessionStore } from './session-store.js'
+import { isSealedSessionStore, type SessionSealer, type SessionStore } from './session-store.js'
 import { SignedCookieCodec } from './signed-cookie.js'
 
 /** Cookie attributes; every one can be overridden. */
@@ -34,9 +34,15 @@ export interface SessionCookieOptions {
  * ```
  */
 export interface SessionOptions {
-  /** Where sessions are stored, e.g. `new DynamoDBSessionStore({ client, tableName })`. */
+  /**
+   * Where sessions are stored, e.g. `new DynamoDBSessionStore({ client, tableName })`, or
+   * `new CookieSessionStore()` to seal the whole session into the cookie (a `SealedSessionStore`).
+   */
   store: SessionStore
-  /** HMAC secrets, at least 32 characters each: the first signs, all verify (rotation). */
+  /**
+   * Secrets, at least 32 characters each: the first signs, all verify (rotation). A sealed
+   * store derives its encryption keys from them the same way: the first seals, all unseal.
+   */
   secrets: readonly (string | undefined)[]
   /** @default 'sid' */
   cookieName?: string
@@ -71,6 +77,11 @@ export interface ResolvedSessionOptions {
   maxSessionBytes: number
   logger: Logger
   clock: () => number
+  /**
+   * Set when `store` is a `SealedSessionStore`: the loader unseals the session
+   * from the cookie and the saver seals it back, and neither calls `store`.
+   */
+  sealer?: SessionSealer
 }
 
 /** The defaults of {@link SessionOptions}. */
@@ -133,6 +144,8 @@ export function resolveSessionOptions(options: SessionOptions, packageName: stri
     logger: options.logger ?? silentLogger,
     clock: options.clock ?? Date.now,
   }
+  // A sealed store keeps the session in the cookie: it is keyed by the same secrets (checked above by the codec).
+  if (isSealedSessionStore(options.store)) resolved.sealer = options.store.createSealer(options.secrets, packageName)
   resolvedByOptions.set(options, resolved)
   return resolved
 }

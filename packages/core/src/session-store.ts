@@ -3,7 +3,11 @@
  * hash ids before they reach a store, decide expiry themselves and hand the
  * store only what changed, so a store is a thin mapping onto its database.
  * `DynamoDBSessionStore` implements it; bring your own for other databases.
+ * `SealedSessionStore` (below) is the variant that keeps the session in the
+ * cookie itself.
  */
+
+import type { SerializeOptions } from 'cookie'
 
 /** One stored session, keyed by the hash of its id. */
 export interface SessionRecord {
@@ -70,4 +74,74 @@ export interface SessionStore {
    * created a moment before.
    */
   destroyUserSessions(userId: string): Promise<number>
+}
+
+/**
+ * A session as a sealed cookie carries it: the id the handler sees as
+ * `session.id`, and the record. A cookie has no concurrent writers to detect,
+ * so the record's `versions` are always empty.
+ */
+export interface SealedSession {
+  /** The session id (never logged). */
+  id: string
+  /** The whole session: data, owner and timestamps. */
+  record: SessionRecord
+}
+
+/**
+ * Seals sessions into cookie values and opens them again with one key ring.
+ * `sessionLoader` and `sessionSaver` call it, instead of a database, when the
+ * store is a {@link SealedSessionStore}.
+ */
+export interface SessionSealer {
+  /**
+   * The session sealed in a cookie value, or `undefined` for anything this
+   * key ring did not seal under `cookieName` (tampered, forged, truncated,
+   * rotated out, garbage). Never throws. Expiry is the loader's to check.
+   */
+  unseal(cookieName: string, value: string): SealedSession | undefined
+  /**
+   * The whole `Set-Cookie` value (name, sealed value and `attributes`),
+   * sealed with the first key. Throws a 413 `SessionTooLargeError` when the
+   * header would pass the store's size limit, before anything is sent.
+   */
+  sealCookie(cookieName: string, session: SealedSession, attributes: SerializeOptions): string
+}
+
+/**
+ * The stateless variant of {@link SessionStore}: the whole session lives in
+ * the cookie, sealed (encrypted and authenticated), and nothing lives on a
+ * server. `sessionLoader` and `sessionSaver` recognise it by `sealed: true`
+ * and seal or unseal the cookie instead of calling the `SessionStore`
+ * methods, which it has only so that it fits `SessionOptions.store` (they
+ * throw: there is no server state to read, merge or revoke).
+ * `CookieSessionStore` of `@lambda-session/cookie-store` implements it.
+ *
+ * @example
+ * ```ts
+ * const options = { store: new CookieSessionStore(), secrets: [process.env.SESSION_SECRET] }
+ * ```
+ */
+export interface SealedSessionStore extends SessionStore {
+  /** Marks the variant. */
+  readonly sealed: true
+  /**
+   * A sealer keyed by the session options' `secrets` (the first seals, all
+   * unseal). Called once per options object; throws a `ConfigurationError`
+   * for unusable secrets.
+   */
+  createSealer(secrets: readonly (string | undefined)[], packageName: string): SessionSealer
+}
+
+/**
+ * Whether a store keeps sessions in the cookie ({@link SealedSessionStore}).
+ *
+ * @example
+ * ```ts
+ * if (isSealedSessionStore(options.store)) console.log('no server-side revocation')
+ * ```
+ */
+export function isSealedSessionStore(store: SessionStore): store is SealedSessionStore {
+  const candidate = store as Partial<SealedSessionStore>
+  return candidate.sealed === true && typeof candidate.createSealer === 'function'
 }

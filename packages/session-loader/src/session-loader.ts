@@ -10,6 +10,7 @@ import {
   type SessionRecord,
   type SessionRequest,
   SessionRequiredError,
+  type SessionSealer,
   StoreUnavailableError,
 } from '@lambda-session/core'
 
@@ -37,6 +38,31 @@ function verifiedIds(request: SessionRequest, options: ResolvedSessionOptions): 
   return { ids, rejected }
 }
 
+/**
+ * Sealed stores (`@lambda-session/cookie-store`): the sessions sealed in the
+ * request's cookies, opened with no store read. Same candidate rules as
+ * {@link verifiedIds}; `records[i]` belongs to `ids[i]`.
+ */
+function unsealedSessions(
+  request: SessionRequest,
+  options: ResolvedSessionOptions,
+  sealer: SessionSealer,
+): { ids: string[]; records: SessionRecord[]; rejected: number } {
+  const values = parseRequestCookies(request.event).get(options.cookieName) ?? []
+  const ids: string[] = []
+  const records: SessionRecord[] = []
+  let rejected = Math.max(0, values.length - MAX_COOKIE_CANDIDATES)
+  for (const value of values.slice(0, MAX_COOKIE_CANDIDATES)) {
+    const sealed = sealer.unseal(options.cookieName, value)
+    if (!sealed || !isSessionId(sealed.id)) rejected++
+    else if (!ids.includes(sealed.id)) {
+      ids.push(sealed.id)
+      records.push(sealed.record)
+    }
+  }
+  return { ids, records, rejected }
+}
+
 /** Why a stored session is no longer valid, or `undefined` while it is. */
 export function expiryReason(record: SessionRecord, now: number, options: ResolvedSessionOptions): string | undefined {
   if (now - record.lastSeenAt > options.idleTimeoutMs) return 'idle'
@@ -56,7 +82,8 @@ async function loadRecord(idHash: string, options: ResolvedSessionOptions): Prom
 
 /**
  * Middy middleware (`before`): verifies the signed session cookie, loads the
- * session with one store read, enforces the idle and absolute timeouts, and
+ * session with one store read (none when the store is a `SealedSessionStore`:
+ * the session is sealed in the cookie), enforces the idle and absolute timeouts, and
  * puts the session on `context.session`. A missing, malformed, forged,
  * unknown, expired or destroyed session gives the handler a fresh, unsaved
  * session, or a 401 `SessionRequiredError` when `required: true`.
@@ -77,7 +104,8 @@ export const sessionLoader = (opts: SessionOptions) => {
   const options = resolveSessionOptions(opts, pkg)
 
   const sessionLoaderMiddlewareBefore = async (request: SessionRequest): Promise<void> => {
-    const { ids, rejected } = verifiedIds(request, options)
+    const sealed = options.sealer && unsealedSessions(request, options, options.sealer)
+    const { ids, rejected } = sealed ?? verifiedIds(request, options)
     const { logger } = options
     if (rejected > 0)
       logger.warn('session cookie rejected', { package: pkg, event: 'cookie-rejected', count: rejected })
@@ -87,7 +115,8 @@ export const sessionLoader = (opts: SessionOptions) => {
     let session: Session | undefined
     const id = ids[0]
     if (id !== undefined) {
-      const record = await loadRecord(hashSessionId(id), options)
+      // A sealed cookie carried its record; otherwise the one store read.
+      const record = sealed ? sealed.records[0] : await loadRecord(hashSessionId(id), options)
       const reason = record && expiryReason(record, options.clock(), options)
       if (!record) logger.info('session not found', { package: pkg, event: 'session-unknown' })
       else if (reason) logger.info('session expired', { package: pkg, event: 'session-expired', reason })

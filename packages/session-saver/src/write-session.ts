@@ -11,6 +11,7 @@ import {
   StoreUnavailableError,
 } from '@lambda-session/core'
 import { expiredSessionCookie, sessionCookie } from './session-cookie.js'
+import { writeSealedSession } from './write-sealed-session.js'
 
 const pkg = '@lambda-session/session-saver'
 
@@ -77,6 +78,8 @@ function hasContent(session: Session): boolean {
  *   due), or a touch alone, or nothing
  */
 export async function writeSession(session: Session, options: ResolvedSessionOptions): Promise<string[]> {
+  // A sealed store (`@lambda-session/cookie-store`): the session goes into the cookie, not to a database.
+  if (options.sealer) return writeSealedSession(session, options, options.sealer)
   const { store, logger } = options
   const { loaded, loadedId, changes, userIdChanged, destroyed } = session.state
   const now = options.clock()

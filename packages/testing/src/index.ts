@@ -1,3 +1,7 @@
+export type { ConformanceStore, ConformanceStoreFactory } from './conformance/conformance-store.js'
+export * from './conformance/idempotency-store-conformance.js'
+export * from './conformance/session-middleware-conformance.js'
+export * from './conformance/session-store-conformance.js'
 export * from './dynamodb-client.js'
 export * from './dynamodb-local.js'
 export * from './event-fixtures.js'

@@ -1,0 +1,5 @@
+export * from './cookie-sealer.js'
+export * from './cookie-session-store.js'
+export * from './cookie-store-options.js'
+export * from './seal-keys.js'
+export * from './session-cookie-too-large-error.js'
