@@ -60,6 +60,11 @@ if (javaMissing && !(task === 'start' && process.env.DYNAMODB_ENDPOINT)) {
 }
 
 if (task === 'test') {
+  const redis = spawnSync('redis-server', ['--version'], { stdio: 'ignore' })
+  if (redis.error || redis.status !== 0) {
+    log('redis-server is needed for the Redis store tests: install it with `sudo apt-get install -y redis-server`.')
+    process.exit(1)
+  }
   // Some tests run the built CLI and the packages as published, so build first.
   run('pnpm', ['run', 'build'], env)
   run('pnpm', ['run', 'test:run', ...rest], env)

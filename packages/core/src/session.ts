@@ -77,8 +77,9 @@ export class Session {
     this.#loaded = record
     this.#id = this.#loadedId ?? generateSessionId()
     this.#initialId = this.#id
-    // The record is this request's own freshly read copy: taking it over saves a deep clone per request.
-    this.#data = record ? record.data : {}
+    // A null-prototype map, so keys like `constructor` or `__proto__` are plain
+    // keys; shallow, since the record is this request's own freshly read copy.
+    this.#data = Object.assign(Object.create(null) as Record<string, unknown>, record?.data)
     this.#userId = record?.userId
   }
 
@@ -117,7 +118,7 @@ export class Session {
 
   /** The value stored under `key`, or `undefined`. */
   get<T = unknown>(key: string): T | undefined {
-    return this.#data[key] as T | undefined
+    return (Object.hasOwn(this.#data, key) ? this.#data[key] : undefined) as T | undefined
   }
 
   /** Whether `key` holds a value. */
@@ -164,7 +165,7 @@ export class Session {
   increment(key: string, by = 1): number {
     checkKey(key)
     if (!Number.isFinite(by)) throw new TypeError(`session.increment('${key}'): the amount must be a finite number.`)
-    const current = this.#data[key] ?? 0
+    const current = (Object.hasOwn(this.#data, key) ? this.#data[key] : undefined) ?? 0
     if (typeof current !== 'number') throw new TypeError(`session.increment('${key}'): the value is not a number.`)
     const next = current + by
     this.#data[key] = next
@@ -182,7 +183,7 @@ export class Session {
    */
   append(key: string, ...values: unknown[]): unknown[] {
     checkKey(key)
-    const current = this.#data[key] ?? []
+    const current = (Object.hasOwn(this.#data, key) ? this.#data[key] : undefined) ?? []
     if (!Array.isArray(current)) throw new TypeError(`session.append('${key}'): the value is not a list.`)
     const added = values.map((value) => toJsonValue(key, value ?? null))
     const next = [...current, ...added]
@@ -208,7 +209,7 @@ export class Session {
 
   /** Deletes the session and expires its cookie once the handler returns. */
   destroy(): this {
-    this.#data = {}
+    this.#data = Object.create(null) as Record<string, unknown>
     this.#changes.clear()
     this.#userId = undefined
     this.#destroyed = true
@@ -229,7 +230,8 @@ export class Session {
   }
 
   #loadedVersion(key: string): number {
-    return this.#loaded?.versions[key] ?? 0
+    const versions = this.#loaded?.versions
+    return versions && Object.hasOwn(versions, key) ? (versions[key] ?? 0) : 0
   }
 
   #record(change: KeyChange): void {

@@ -56,9 +56,12 @@ export function updateFailedError(
   update: SessionUpdate,
   tableName: string,
 ): LambdaSessionError {
+  // The failed write returns the whole old item (ALL_OLD): take it off the SDK
+  // error before that error becomes a `cause` that loggers may print.
+  const old = isConditionalCheckFailed(error) ? (error as ConditionalCheckFailedException).Item : undefined
+  if (old) delete (error as { Item?: unknown }).Item
   const cause = { ...options, cause: error }
   if (isConditionalCheckFailed(error)) {
-    const old = (error as ConditionalCheckFailedException).Item
     // No item: destroyed or regenerated meanwhile. It must not be recreated.
     if (!old) return new SessionGoneError(cause)
     return new SessionConflictError(movedKeys(old, compiled), cause)

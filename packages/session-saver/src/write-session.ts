@@ -35,7 +35,8 @@ async function storeCall<T>(operation: string, call: () => Promise<T>): Promise<
   try {
     return await call()
   } catch (error) {
-    if (error instanceof LambdaSessionError) throw error
+    // A TypeError is a value the store can't hold: a bug to fix, not an outage to retry.
+    if (error instanceof LambdaSessionError || error instanceof TypeError) throw error
     throw new StoreUnavailableError(operation, { package: pkg, cause: error })
   }
 }

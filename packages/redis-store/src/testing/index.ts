@@ -1,0 +1,1 @@
+export { type RedisServer, type StartRedisServerOptions, startRedisServer } from './start-redis-server.js'
