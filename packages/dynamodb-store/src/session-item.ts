@@ -1,5 +1,5 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb'
-import { convertToAttr, type marshallOptions, unmarshall } from '@aws-sdk/util-dynamodb'
+import { convertToAttr, type marshallOptions } from '@aws-sdk/util-dynamodb'
 import { estimateValueBytes, type SessionRecord } from '@lambda-session/core'
 
 /**
@@ -50,12 +50,6 @@ export const SESSION_USER_INDEX = 'userId-index'
 const MARSHALL_OPTIONS: marshallOptions = { removeUndefinedValues: true, allowImpreciseNumbers: true }
 
 /**
- * Numbers always come back as JS numbers, never `BigInt`: session data is
- * JSON, and a `BigInt` would make `JSON.stringify` throw later.
- */
-const UNMARSHALL_OPTIONS = { wrapNumbers: (value: string) => Number(value) }
-
-/**
  * DynamoDB numbers lie below 1E+126 in magnitude (its largest is 38 nines
  * times 1E+88, which as a double rounds to 1E+126) and, apart from 0, at
  * least 1E-130.
@@ -69,7 +63,10 @@ const SMALLEST_NUMBER = 1e-130
  * object key inside a value, and numbers outside DynamoDB's range.
  */
 function checkStorable(value: unknown, key: string): void {
-  if (typeof value === 'number') {
+  if (typeof value === 'string') {
+    // A lone UTF-16 surrogate has no UTF-8 form: DynamoDB fails the request with an internal error.
+    if (!value.isWellFormed()) throw new TypeError(`Session value of '${key}' holds a lone UTF-16 surrogate.`)
+  } else if (typeof value === 'number') {
     const size = Math.abs(value)
     if (size >= NUMBER_CEILING || (size !== 0 && size < SMALLEST_NUMBER)) {
       throw new TypeError(`Session value of '${key}' holds a number outside DynamoDB's range (1E-130 to 9.99E+125).`)
@@ -80,6 +77,8 @@ function checkStorable(value: unknown, key: string): void {
     for (const [member, memberValue] of Object.entries(value)) {
       if (member === '')
         throw new TypeError(`Session value of '${key}' has an empty object key, which DynamoDB can't store.`)
+      if (!member.isWellFormed())
+        throw new TypeError(`Session value of '${key}' has an object key with a lone surrogate.`)
       checkStorable(memberValue, key)
     }
   }
@@ -96,6 +95,35 @@ function checkStorable(value: unknown, key: string): void {
  */
 export function checkKey(key: string): void {
   if (typeof key !== 'string' || key === '') throw new TypeError('Session keys must be non-empty strings.')
+  if (!key.isWellFormed()) throw new TypeError('Session keys must not hold a lone UTF-16 surrogate.')
+}
+
+/**
+ * One stored attribute back to its JSON value, the way `JSON.parse` builds
+ * objects: every member is an own data property, so a member named
+ * `__proto__` stays a key instead of replacing the object's prototype (which
+ * the SDK's `unmarshall` does by plain assignment).
+ */
+function fromAttributeValue(value: AttributeValue): unknown {
+  if (value.S !== undefined) return value.S
+  if (value.N !== undefined) return Number(value.N)
+  if (value.BOOL !== undefined) return value.BOOL
+  if (value.L !== undefined) return value.L.map(fromAttributeValue)
+  if (value.M !== undefined) return fromAttributeMap(value.M)
+  return null
+}
+
+function fromAttributeMap(map: Record<string, AttributeValue>): Record<string, unknown> {
+  const object: Record<string, unknown> = {}
+  for (const [member, value] of Object.entries(map)) {
+    Object.defineProperty(object, member, {
+      value: fromAttributeValue(value),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    })
+  }
+  return object
 }
 
 /**
@@ -248,7 +276,7 @@ export function parseSessionItem(item: Record<string, AttributeValue>, idHash: s
   if (!Object.values(dataMap).every(isJsonAttribute)) {
     return { ok: false, reason: `'${SESSION_ATTRIBUTES.data}' holds a value JSON can't represent` }
   }
-  const data = unmarshall(dataMap, UNMARSHALL_OPTIONS)
+  const data = fromAttributeMap(dataMap)
 
   const record: SessionRecord = { idHash, data, versions, createdAt, lastSeenAt, expiresAt }
   if (userIdValue?.S) record.userId = userIdValue.S
