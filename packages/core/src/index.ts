@@ -1,5 +1,6 @@
 export * from './errors.js'
 export * from './http-event.js'
+export * from './idempotency-record.js'
 export * from './idempotency-store.js'
 export * from './invocation-deadline.js'
 export * from './item-size.js'

@@ -1,5 +1,10 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb'
-import { type IdempotencyRecord, IdempotencyStatus } from '@lambda-session/core'
+import {
+  type CheckedIdempotencyRecord,
+  checkIdempotencyRecord,
+  type IdempotencyRecord,
+  IdempotencyStatus,
+} from '@lambda-session/core'
 import { ttlSeconds } from './session-item.js'
 
 /**
@@ -102,9 +107,7 @@ export function minimumCompletedItemBytes(keyHash: string, lockToken: string, re
 }
 
 /** Result of reading an item back: a record, or why the item can't be one. @internal */
-export type ParsedIdempotencyItem = { ok: true; record: IdempotencyRecord } | { ok: false; reason: string }
-
-const STATUSES: readonly string[] = Object.values(IdempotencyStatus)
+export type ParsedIdempotencyItem = CheckedIdempotencyRecord
 
 function readNumber(item: Record<string, AttributeValue>, name: string): number | undefined {
   const text = item[name]?.N
@@ -127,30 +130,14 @@ function readNumber(item: Record<string, AttributeValue>, name: string): number 
 export function parseIdempotencyItem(item: Record<string, AttributeValue>): ParsedIdempotencyItem {
   const text = (name: string) => item[name]?.S
   const keyHash = text(IDEMPOTENCY_ATTRIBUTES.keyHash)
-  const status = text(IDEMPOTENCY_ATTRIBUTES.status)
-  const fingerprint = text(IDEMPOTENCY_ATTRIBUTES.fingerprint)
-  const lockToken = text(IDEMPOTENCY_ATTRIBUTES.lockToken)
-  const lockExpiresAt = readNumber(item, IDEMPOTENCY_ATTRIBUTES.lockExpiresAt)
-  const expiresAt = readNumber(item, IDEMPOTENCY_ATTRIBUTES.expiresAt)
-  const response = text(IDEMPOTENCY_ATTRIBUTES.response)
   if (keyHash === undefined) return { ok: false, reason: 'pk is not a string' }
-  if (status === undefined || !STATUSES.includes(status)) return { ok: false, reason: 'unknown status' }
-  if (fingerprint === undefined) return { ok: false, reason: 'fingerprint is not a string' }
-  if (lockToken === undefined) return { ok: false, reason: 'lockToken is not a string' }
-  if (lockExpiresAt === undefined) return { ok: false, reason: 'lockExpiresAt is not a number' }
-  if (expiresAt === undefined) return { ok: false, reason: 'expiresAt is not a number' }
-  if (status === IdempotencyStatus.Completed && response === undefined) {
-    return { ok: false, reason: 'completed without a response' }
-  }
-  const record: IdempotencyRecord = {
+  return checkIdempotencyRecord({
     keyHash,
-    status: status as IdempotencyStatus,
-    fingerprint,
-    lockToken,
-    lockExpiresAt,
-    expiresAt,
-  }
-  // An in-progress record has no response to replay, whatever the item holds.
-  if (status === IdempotencyStatus.Completed) record.response = response
-  return { ok: true, record }
+    status: text(IDEMPOTENCY_ATTRIBUTES.status),
+    fingerprint: text(IDEMPOTENCY_ATTRIBUTES.fingerprint),
+    lockToken: text(IDEMPOTENCY_ATTRIBUTES.lockToken),
+    lockExpiresAt: readNumber(item, IDEMPOTENCY_ATTRIBUTES.lockExpiresAt),
+    expiresAt: readNumber(item, IDEMPOTENCY_ATTRIBUTES.expiresAt),
+    response: text(IDEMPOTENCY_ATTRIBUTES.response),
+  })
 }

@@ -1,4 +1,4 @@
-import { type IdempotencyRecord, IdempotencyStatus } from '@lambda-session/core'
+import { type CheckedIdempotencyRecord, checkIdempotencyRecord, type IdempotencyRecord } from '@lambda-session/core'
 
 /**
  * Field names of an idempotency record's hash.
@@ -48,9 +48,7 @@ export function idempotencyRecordFields(record: IdempotencyRecord): string[] {
 }
 
 /** Result of reading a record back: a record, or why the hash can't be one. @internal */
-export type ParsedIdempotencyHash = { ok: true; record: IdempotencyRecord } | { ok: false; reason: string }
-
-const STATUSES: readonly string[] = Object.values(IdempotencyStatus)
+export type ParsedIdempotencyHash = CheckedIdempotencyRecord
 
 function readNumber(text: string | undefined): number | undefined {
   if (text === undefined || text.trim() === '') return undefined
@@ -73,29 +71,13 @@ function readNumber(text: string | undefined): number | undefined {
 export function parseIdempotencyHash(flat: readonly unknown[], keyHash: string): ParsedIdempotencyHash {
   const fields = new Map<string, string>()
   for (let index = 0; index + 1 < flat.length; index += 2) fields.set(String(flat[index]), String(flat[index + 1]))
-  const status = fields.get(IDEMPOTENCY_FIELDS.status)
-  const fingerprint = fields.get(IDEMPOTENCY_FIELDS.fingerprint)
-  const lockToken = fields.get(IDEMPOTENCY_FIELDS.lockToken)
-  const lockExpiresAt = readNumber(fields.get(IDEMPOTENCY_FIELDS.lockExpiresAt))
-  const expiresAt = readNumber(fields.get(IDEMPOTENCY_FIELDS.expiresAt))
-  const response = fields.get(IDEMPOTENCY_FIELDS.response)
-  if (status === undefined || !STATUSES.includes(status)) return { ok: false, reason: 'unknown status' }
-  if (fingerprint === undefined) return { ok: false, reason: 'fingerprint is missing' }
-  if (lockToken === undefined) return { ok: false, reason: 'lockToken is missing' }
-  if (lockExpiresAt === undefined) return { ok: false, reason: 'lockExpiresAt is not a number' }
-  if (expiresAt === undefined) return { ok: false, reason: 'expiresAt is not a number' }
-  if (status === IdempotencyStatus.Completed && response === undefined) {
-    return { ok: false, reason: 'completed without a response' }
-  }
-  const record: IdempotencyRecord = {
+  return checkIdempotencyRecord({
     keyHash,
-    status: status as IdempotencyStatus,
-    fingerprint,
-    lockToken,
-    lockExpiresAt,
-    expiresAt,
-  }
-  // An in-progress record has no response to replay, whatever the hash holds.
-  if (status === IdempotencyStatus.Completed) record.response = response
-  return { ok: true, record }
+    status: fields.get(IDEMPOTENCY_FIELDS.status),
+    fingerprint: fields.get(IDEMPOTENCY_FIELDS.fingerprint),
+    lockToken: fields.get(IDEMPOTENCY_FIELDS.lockToken),
+    lockExpiresAt: readNumber(fields.get(IDEMPOTENCY_FIELDS.lockExpiresAt)),
+    expiresAt: readNumber(fields.get(IDEMPOTENCY_FIELDS.expiresAt)),
+    response: fields.get(IDEMPOTENCY_FIELDS.response),
+  })
 }
