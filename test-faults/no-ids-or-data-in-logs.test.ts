@@ -93,8 +93,12 @@ test('a full request cycle, errors included, logs no session id, cookie, secret,
     const throttling = injectThrottling(client, { firstAttemptsOfEachCall: Number.POSITIVE_INFINITY })
     statuses.throttled = (await call(invoke(app.handler, request('GET', '/whoami', { sid })))).outcome
     throttling.stop()
-    // The session write is slow: the watchdog answers, its hooks release the lock and drop the changes.
-    const latency = injectLatency(client, 1200, { commands: ['UpdateItemCommand'], tableName: tables.sessionTable })
+    // The checkout's commit (session write + stored response, one transaction) is slow:
+    // the watchdog answers, its hooks release the lock, which fences the commit off.
+    const latency = injectLatency(client, 1200, {
+      commands: ['TransactWriteItemsCommand'],
+      tableName: tables.sessionTable,
+    })
     statuses.timedOut = (
       await call(
         invoke(app.handler, request('POST', '/checkout', { sid, idempotencyKey: `${KEY}-2` }), {

@@ -103,8 +103,14 @@ export interface RequestMatch {
 function matches(match: RequestMatch | undefined, commandName: string, args: unknown): boolean {
   if (!match) return true
   if (match.commands && !match.commands.includes(commandName)) return false
-  const input = (args as { input?: { TableName?: string } }).input
-  return match.tableName === undefined || input?.TableName === match.tableName
+  if (match.tableName === undefined) return true
+  const input = (args as { input?: { TableName?: string; TransactItems?: Record<string, { TableName?: string }>[] } })
+    .input
+  if (input?.TableName === match.tableName) return true
+  // A transaction matches when one of its members writes to the table.
+  return (input?.TransactItems ?? []).some((item) =>
+    Object.values(item).some((member) => member?.TableName === match.tableName),
+  )
 }
 
 /**
@@ -142,10 +148,16 @@ export function injectLatency(client: DynamoDBClient, ms: number, match?: Reques
  * outcome of a network fault.
  */
 export function loseAnswers(client: DynamoDBClient, times: number, match: RequestMatch) {
-  const counts: InjectionCounts = { injected: 0, passed: 0, byName: {} }
+  let stopped = false
+  const counts = Object.assign({ injected: 0, passed: 0, byName: {} } as InjectionCounts, {
+    /** Lets every answer through again. */
+    stop() {
+      stopped = true
+    },
+  })
   client.middlewareStack.add(
     (next, context) => async (args) => {
-      const lose = counts.injected < times && matches(match, String(context.commandName), args)
+      const lose = !stopped && counts.injected < times && matches(match, String(context.commandName), args)
       const result = await next(args)
       if (!lose) {
         counts.passed++

@@ -6,6 +6,8 @@
  * `DynamoDBIdempotencyStore` implements it.
  */
 
+import type { SessionStore, SessionWrite } from './session-store.js'
+
 /** Where a request with a given key stands. */
 export const IdempotencyStatus = {
   /** A request holds the lock and is running. */
@@ -55,4 +57,27 @@ export interface IdempotencyStore {
   complete(keyHash: string, lockToken: string, response: string, expiresAt: number): Promise<boolean>
   /** Deletes the record, only if `lockToken` still holds the lock. Resolves false when it doesn't. */
   release(keyHash: string, lockToken: string): Promise<boolean>
+  /**
+   * Optional: `complete` and one session write in a single atomic step, so
+   * a request's session change and its stored response land together or
+   * not at all. Without it (or when it resolves `undefined`) the guard
+   * writes the session first and completes after, and an unclear failure
+   * between the two can't be told apart from a write that never happened.
+   *
+   * Resolves `true` when both landed; `false` when `lockToken` no longer
+   * holds the lock (nothing was written); `undefined` when this store can't
+   * join a write to `sessions` (another database, another client), before
+   * anything is sent. Rejects with the session store's own errors
+   * (`SessionConflictError`, `SessionGoneError`, ...) when the session
+   * write's conditions failed (nothing was written), and with
+   * `StoreUnavailableError` when the outcome is unknown.
+   */
+  completeWithSessionWrite?(
+    keyHash: string,
+    lockToken: string,
+    response: string,
+    expiresAt: number,
+    sessions: SessionStore,
+    write: SessionWrite,
+  ): Promise<boolean | undefined>
 }

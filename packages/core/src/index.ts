@@ -1,3 +1,4 @@
+export * from './deferred-session-write.js'
 export * from './errors.js'
 export * from './http-event.js'
 export * from './idempotency-record.js'

@@ -145,3 +145,40 @@ export function isSealedSessionStore(store: SessionStore): store is SealedSessio
   const candidate = store as Partial<SealedSessionStore>
   return candidate.sealed === true && typeof candidate.createSealer === 'function'
 }
+
+/**
+ * One session write as `sessionSaver` decided it: what one call of
+ * `create`, `update`, `replace` or `destroy` does. It lets the saver hand
+ * its write to `idempotency-guard`, so the guard can commit it together
+ * with the stored response (see `IdempotencyStore.completeWithSessionWrite`).
+ */
+export type SessionWrite =
+  /** A new session: `store.create(record)`. */
+  | { kind: 'create'; record: SessionRecord }
+  /** Changes to an existing session: `store.update(idHash, update)`. */
+  | { kind: 'update'; idHash: string; update: SessionUpdate }
+  /** A regeneration: `store.replace(oldIdHash, record)`. */
+  | { kind: 'replace'; oldIdHash: string; record: SessionRecord }
+  /** An ended session: `store.destroy(idHash)`. */
+  | { kind: 'destroy'; idHash: string }
+
+/**
+ * Applies a {@link SessionWrite} with the store's own method: one round trip.
+ *
+ * @example
+ * ```ts
+ * await applySessionWrite(store, { kind: 'destroy', idHash })
+ * ```
+ */
+export function applySessionWrite(store: SessionStore, write: SessionWrite): Promise<void> {
+  switch (write.kind) {
+    case 'create':
+      return store.create(write.record)
+    case 'update':
+      return store.update(write.idHash, write.update)
+    case 'replace':
+      return store.replace(write.oldIdHash, write.record)
+    case 'destroy':
+      return store.destroy(write.idHash)
+  }
+}

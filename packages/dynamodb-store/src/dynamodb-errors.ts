@@ -41,6 +41,8 @@ const UNAVAILABLE_NAMES = new Set([
   'RequestTimeout',
   'RequestTimeoutException',
   'AbortError',
+  // The same ClientRequestToken's transaction is still running: its outcome is not known yet.
+  'TransactionInProgressException',
 ])
 
 /** Node.js socket error codes: the request never got an answer. */

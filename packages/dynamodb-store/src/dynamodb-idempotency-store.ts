@@ -1,8 +1,11 @@
+import { createHash } from 'node:crypto'
 import {
   type AttributeValue,
+  type CancellationReason,
   DeleteItemCommand,
   type DynamoDBClient,
   PutItemCommand,
+  TransactWriteItemsCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb'
 import {
@@ -13,9 +16,12 @@ import {
   IdempotencyStatus,
   type IdempotencyStore,
   type Logger,
+  type SessionStore,
+  type SessionWrite,
   silentLogger,
 } from '@lambda-session/core'
 import { isConditionalCheckFailed, PACKAGE_NAME } from './dynamodb-errors.js'
+import { DynamoDBSessionStore } from './dynamodb-session-store.js'
 import {
   IDEMPOTENCY_ATTRIBUTES,
   IDEMPOTENCY_NAMES,
@@ -75,6 +81,26 @@ export const MALFORMED_RECORD_LOCK_MS = 1000
 const ACQUIRE_CONDITION =
   'attribute_not_exists(#keyHash) OR #expiresAt < :now OR (#status = :inProgress AND #lockExpiresAt < :now)'
 
+/**
+ * The transaction's `ClientRequestToken` (at most 36 characters): the lock
+ * token itself when it fits (the guard's UUIDs do), else its hash.
+ */
+function clientRequestToken(lockToken: string): string {
+  return lockToken.length <= 36 ? lockToken : createHash('sha256').update(lockToken).digest('base64url').slice(0, 36)
+}
+
+/**
+ * Whether the record a refused completion returned is already completed
+ * under `lockToken`: an earlier attempt of the same transaction landed and
+ * only its answer was lost. Anything else means the lock was lost.
+ */
+function completedBy(lockToken: string, item: Record<string, AttributeValue> | undefined): boolean {
+  return (
+    item?.[IDEMPOTENCY_ATTRIBUTES.lockToken]?.S === lockToken &&
+    item[IDEMPOTENCY_ATTRIBUTES.status]?.S === IdempotencyStatus.Completed
+  )
+}
+
 /** Only the lock's holder, while it still is in progress, may complete or release it. */
 const OWNER_CONDITION = '#lockToken = :token AND #status = :inProgress'
 
@@ -107,7 +133,7 @@ function checkTime(value: unknown, what: string): void {
  * import { DynamoDBIdempotencyStore } from '@lambda-session/dynamodb-store'
  * import { idempotencyGuard } from '@lambda-session/idempotency-guard'
  *
- * const client = new DynamoDBClient({ maxAttempts: 3, requestHandler: { connectionTimeout: 1000, requestTimeout: 2000, throwOnRequestTimeout: true } })
+ * const client = new DynamoDBClient({ maxAttempts: 1, requestHandler: { connectionTimeout: 1000, requestTimeout: 2000, throwOnRequestTimeout: true } })
  * const store = new DynamoDBIdempotencyStore({ client, tableName: 'Idempotency' })
  * handler.use(idempotencyGuard({ store }))
  * ```
@@ -186,6 +212,69 @@ export class DynamoDBIdempotencyStore implements IdempotencyStore {
 
   /** One `UpdateItem` that stores the response and marks the record completed, if `lockToken` holds the lock. */
   async complete(keyHash: string, lockToken: string, response: string, expiresAt: number): Promise<boolean> {
+    const { input, estimatedBytes } = this.#completion(keyHash, lockToken, response, expiresAt)
+    const command = new UpdateItemCommand(input)
+    try {
+      // Not repeated after an unclear failure: a completion that landed would then read as a lost lock.
+      await this.#send('complete', false, (abortSignal) => this.#client.send(command, { abortSignal }))
+      return true
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false
+      throw toIdempotencyStoreError(error, { operation: 'complete', tableName: this.tableName, estimatedBytes })
+    }
+  }
+
+  /**
+   * `complete` and the session write in one `TransactWriteItems`, when
+   * `sessions` is a `DynamoDBSessionStore` sending with the same client
+   * (otherwise `undefined`, before anything is sent). The lock token is the
+   * transaction's `ClientRequestToken`, so a resend after a lost answer
+   * can't apply it twice; and since the completion is conditional on the
+   * lock, releasing the lock fences a transaction still in flight: it can
+   * no longer land. One round trip.
+   */
+  async completeWithSessionWrite(
+    keyHash: string,
+    lockToken: string,
+    response: string,
+    expiresAt: number,
+    sessions: SessionStore,
+    write: SessionWrite,
+  ): Promise<boolean | undefined> {
+    const { input, estimatedBytes } = this.#completion(keyHash, lockToken, response, expiresAt)
+    if (!(sessions instanceof DynamoDBSessionStore)) return undefined
+    const part = sessions.commitItems(write)
+    if (!part || part.client !== this.#client) return undefined
+    if (part.items.length === 0) return this.complete(keyHash, lockToken, response, expiresAt)
+    const command = new TransactWriteItemsCommand({
+      TransactItems: [...part.items, { Update: { ...input, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } }],
+      ClientRequestToken: clientRequestToken(lockToken),
+    })
+    try {
+      // Safe to repeat: DynamoDB applies a transaction's token once, and a
+      // refusal that shows our own completion means an earlier attempt landed.
+      await this.#send('complete', true, (abortSignal) => this.#client.send(command, { abortSignal }))
+      return true
+    } catch (error) {
+      const reasons = (error as { CancellationReasons?: CancellationReason[] }).CancellationReasons
+      if ((error as Error)?.name !== 'TransactionCanceledException' || !reasons) {
+        throw toIdempotencyStoreError(error, { operation: 'complete', tableName: this.tableName, estimatedBytes })
+      }
+      const completion = reasons[part.items.length]
+      const lockLost = completion?.Code === 'ConditionalCheckFailed'
+      const completedItem = completion?.Item
+      // The lock decides first: without it nothing may land, whatever else failed.
+      const sessionError = lockLost ? undefined : part.cancelled(error, reasons.slice(0, part.items.length))
+      // Take the returned items off the error before it can become a logged cause.
+      for (const reason of reasons) delete reason.Item
+      if (lockLost) return completedBy(lockToken, completedItem)
+      if (sessionError) throw sessionError
+      throw toIdempotencyStoreError(error, { operation: 'complete', tableName: this.tableName, estimatedBytes })
+    }
+  }
+
+  /** The completion `UpdateItem` input, after checking its arguments and size. */
+  #completion(keyHash: string, lockToken: string, response: string, expiresAt: number) {
     checkText(keyHash, 'keyHash')
     checkText(lockToken, 'lockToken')
     checkTime(expiresAt, 'expiresAt')
@@ -196,7 +285,7 @@ export class DynamoDBIdempotencyStore implements IdempotencyStore {
       throw new IdempotencyRecordTooLargeError(estimatedBytes, DYNAMODB_MAX_ITEM_BYTES, options)
     }
     const update = 'SET #status = :completed, #response = :response, #expiresAt = :expiresAt, #ttl = :ttl'
-    const command = new UpdateItemCommand({
+    const input = {
       TableName: this.tableName,
       Key: idempotencyKey(keyHash),
       UpdateExpression: update,
@@ -210,15 +299,8 @@ export class DynamoDBIdempotencyStore implements IdempotencyStore {
         ':ttl': { N: String(ttlSeconds(expiresAt)) },
         ':token': { S: lockToken },
       },
-    })
-    try {
-      // Not repeated after an unclear failure: a completion that landed would then read as a lost lock.
-      await this.#send('complete', false, (abortSignal) => this.#client.send(command, { abortSignal }))
-      return true
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) return false
-      throw toIdempotencyStoreError(error, { operation: 'complete', tableName: this.tableName, estimatedBytes })
     }
+    return { input, estimatedBytes }
   }
 
   /** One `DeleteItem` of the record, if `lockToken` holds the lock. */

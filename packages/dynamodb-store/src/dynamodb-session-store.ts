@@ -17,10 +17,12 @@ import {
   type SessionStore,
   SessionTooLargeError,
   type SessionUpdate,
+  type SessionWrite,
   silentLogger,
 } from '@lambda-session/core'
 import { isConditionalCheckFailed, PACKAGE_NAME, toStoreError } from './dynamodb-errors.js'
 import { sendWithinBudget } from './send-within-budget.js'
+import { type SessionCommitItems, sessionCommitItems } from './session-commit-items.js'
 import {
   estimateSessionItemBytes,
   parseSessionItem,
@@ -70,7 +72,7 @@ const options = { package: PACKAGE_NAME }
  * import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
  * import { DynamoDBSessionStore } from '@lambda-session/dynamodb-store'
  *
- * const client = new DynamoDBClient({ maxAttempts: 3, requestHandler: { connectionTimeout: 1000, requestTimeout: 2000, throwOnRequestTimeout: true } })
+ * const client = new DynamoDBClient({ maxAttempts: 1, requestHandler: { connectionTimeout: 1000, requestTimeout: 2000, throwOnRequestTimeout: true } })
  * const store = new DynamoDBSessionStore({ client, tableName: 'UserSessions' }) // 5 s deadline per call by default
  * ```
  */
@@ -222,6 +224,17 @@ export class DynamoDBSessionStore implements SessionStore {
   /** Queries the `userId` index page by page and batch-deletes what it finds. */
   async destroyUserSessions(userId: string): Promise<number> {
     return deleteUserSessions(this.#client, this.tableName, userId, this.#logger, { budget: this.#budget })
+  }
+
+  /**
+   * The session write as members of a `TransactWriteItems` call, for
+   * `DynamoDBIdempotencyStore.completeWithSessionWrite`: the same writes and
+   * conditions as this store's methods, sent by its client.
+   *
+   * @internal
+   */
+  commitItems(write: SessionWrite): SessionCommitItems | undefined {
+    return sessionCommitItems(this.#client, this.tableName, write)
   }
 
   /** Refuses an item over DynamoDB's limit before sending it; returns the estimate. */

@@ -38,3 +38,18 @@ export class IdempotencyKeyReusedError extends LambdaSessionError {
     })
   }
 }
+
+/**
+ * 409: the request outlived its idempotency lock (another request may hold
+ * the key now), so neither its response nor its session changes were
+ * saved. Retry with the same key after `Retry-After` seconds.
+ */
+export class IdempotencyLockLostError extends LambdaSessionError {
+  constructor() {
+    super(
+      'This request outlived its idempotency lock, so its changes were not saved; retry with the same idempotency key.',
+      409,
+      { package: pkg, headers: { 'Retry-After': '1' } },
+    )
+  }
+}

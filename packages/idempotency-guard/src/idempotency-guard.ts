@@ -1,5 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto'
 import {
+  acceptDeferredSessionWrite,
+  type DeferredSessionWrite,
   type HttpEvent,
   type HttpResponse,
   hasInvocationTimedOut,
@@ -15,6 +17,7 @@ import {
   IdempotencyKeyInvalidError,
   IdempotencyKeyMissingError,
   IdempotencyKeyReusedError,
+  IdempotencyLockLostError,
 } from './errors.js'
 import { hashFingerprint } from './fingerprint.js'
 import { MAX_IDEMPOTENCY_KEY_LENGTH, readIdempotencyKey } from './idempotency-key.js'
@@ -37,6 +40,8 @@ interface HeldLock {
   keyHash: string
   lockToken: string
   fingerprint: string
+  /** The session write `sessionSaver` left to be committed with the response. */
+  deferred?: DeferredSessionWrite
 }
 
 function errorResponse(error: LambdaSessionError): HttpResponse {
@@ -60,7 +65,10 @@ function errorResponse(error: LambdaSessionError): HttpResponse {
  *
  * Order: after `sessionLoader` (the key is scoped by the session) and before
  * `sessionSaver` (its `after` then runs first, so the stored response holds
- * the `Set-Cookie`).
+ * the `Set-Cookie`). In that order the saver leaves its session write to the
+ * guard, which commits it together with the stored response: atomically
+ * when the store offers `completeWithSessionWrite` (the DynamoDB store does,
+ * with one client), else the session first.
  *
  * @example
  * ```ts
@@ -100,12 +108,106 @@ export const idempotencyGuard = (opts: IdempotencyGuardOptions) => {
     const lock = held.get(request)
     if (!lock) return // never touch a record this request does not own
     held.delete(request)
+    await releaseLock(lock, why)
+  }
+
+  async function releaseLock(lock: HeldLock, why: string): Promise<void> {
     try {
       const released = await store.release(lock.keyHash, lock.lockToken)
       logger.info('idempotency lock released', { package: pkg, event: 'released', why, owned: released })
     } catch (error) {
       // The lock lapses by itself at the invocation's deadline; a failed release costs the client a short wait.
       logger.error('idempotency lock release failed', { package: pkg, event: 'release-failed', error: String(error) })
+    }
+  }
+
+  /** A response that is not stored: the session write goes alone, then the key is freed for a retry. */
+  async function commitWithoutStoring(request: GuardRequest, lock: HeldLock, why: string): Promise<void> {
+    try {
+      await lock.deferred?.commitAlone()
+    } finally {
+      await release(request, why)
+    }
+  }
+
+  /**
+   * Stores the response and the deferred session write as one: atomically
+   * when the store can (`completeWithSessionWrite`), else the session write
+   * first. Resolves whether the record was completed.
+   */
+  async function completeWith(request: GuardRequest, lock: HeldLock, text: string, expiresAt: number) {
+    const deferred = lock.deferred as DeferredSessionWrite
+    let together: boolean | undefined
+    try {
+      together = await store.completeWithSessionWrite?.(
+        lock.keyHash,
+        lock.lockToken,
+        text,
+        expiresAt,
+        deferred.sessions,
+        deferred.write,
+      )
+    } catch (error) {
+      // Nothing landed, or nobody knows. Releasing settles both: the write is
+      // conditional on our lock, so once the lock is gone it can't land later,
+      // and a write that did land has completed the record, which a release
+      // leaves alone. The client's retry then runs afresh or gets the replay.
+      await release(request, 'commit failed')
+      if (error instanceof LambdaSessionError || error instanceof TypeError) throw error
+      throw new StoreUnavailableError('complete', { package: pkg, cause: error })
+    }
+    if (together === false) {
+      held.delete(request)
+      // The watchdog answered and released the lock, which fenced the write off: as intended.
+      if (hasInvocationTimedOut(request.context)) return false
+      // Past its lock, another request may run this key now: writing the
+      // session alone could apply the change twice.
+      logger.warn('idempotency lock lost before completion; nothing saved', { package: pkg, event: 'lock-lost' })
+      throw new IdempotencyLockLostError()
+    }
+    if (together === true) {
+      held.delete(request)
+      return true
+    }
+    // The store can't join the session write: write it first, then complete.
+    try {
+      await deferred.commitAlone()
+    } catch (error) {
+      if (error instanceof LambdaSessionError && error.statusCode === 503) {
+        // The write may have landed: keep the key locked until it lapses, so
+        // a retry can't apply the change a second time meanwhile.
+        held.delete(request)
+        logger.warn('session write unclear; idempotency key stays locked until its lock lapses', {
+          package: pkg,
+          event: 'commit-unclear',
+        })
+      }
+      throw error // anything else wrote nothing: onError frees the key
+    }
+    held.delete(request)
+    return completeAlone(lock, text, expiresAt)
+  }
+
+  /** The old two-step completion: the record alone (the session, if any, was written before). */
+  async function completeAlone(lock: HeldLock, text: string, expiresAt: number): Promise<boolean> {
+    try {
+      const completed = await store.complete(lock.keyHash, lock.lockToken, text, expiresAt)
+      if (!completed) {
+        // Our lock lapsed and another request took the key: its record wins.
+        logger.warn('idempotency lock lost before completion; response not stored', {
+          package: pkg,
+          event: 'lock-lost',
+        })
+      }
+      return completed
+    } catch (error) {
+      // The handler's effects happened: answer the client rather than invite a retry with a 503.
+      logger.error('storing the idempotent response failed', {
+        package: pkg,
+        event: 'complete-failed',
+        error: String(error),
+      })
+      return false
     }
   }
 
@@ -149,6 +251,12 @@ export const idempotencyGuard = (opts: IdempotencyGuardOptions) => {
     }
     if (!result.acquired) return answerExisting(result.existing, fingerprint, now)
     held.set(request, { keyHash, lockToken, fingerprint })
+    // session-saver: while we hold the lock, its write is committed with the stored response.
+    acceptDeferredSessionWrite(context, (deferred) => {
+      const lock = held.get(request)
+      if (lock) lock.deferred = deferred
+      return lock !== undefined
+    })
     // timeout-watchdog: release the lock (conditional on our token) if the
     // watchdog gives up, so the client's retry after the 503 can run. If it
     // already gave up while `acquire` was in flight, release now. A no-op
@@ -168,36 +276,30 @@ export const idempotencyGuard = (opts: IdempotencyGuardOptions) => {
     if (hasInvocationTimedOut(request.context)) return release(request, 'timeout')
     const { structured, text } = serializeResponse(request.response)
     request.response = structured // the client sees exactly what a replay will see
-    if (!options.shouldStore(structured)) return release(request, `status ${structured.statusCode}`)
-    if (Buffer.byteLength(text) > options.maxResponseBytes) {
+    if (!options.shouldStore(structured)) return commitWithoutStoring(request, lock, `status ${structured.statusCode}`)
+    // Only a response that might pass the limit is measured in bytes (at most 3 per UTF-16 unit).
+    const bytes = text.length * 3 > options.maxResponseBytes ? Buffer.byteLength(text) : text.length
+    if (bytes > options.maxResponseBytes) {
       logger.warn('response too large to store; returned, not stored', {
         package: pkg,
         event: 'response-too-large',
-        bytes: Buffer.byteLength(text),
+        bytes,
       })
-      return release(request, 'too large')
+      return commitWithoutStoring(request, lock, 'too large')
     }
-    held.delete(request)
     const now = clock()
     const expiresAt = now + options.recordTtlMs
-    try {
-      const completed = await store.complete(lock.keyHash, lock.lockToken, text, expiresAt)
-      if (!completed) {
-        // Our lock lapsed and another request took the key: its record wins.
-        logger.warn('idempotency lock lost before completion; response not stored', {
-          package: pkg,
-          event: 'lock-lost',
-        })
-        return
-      }
-      cache?.set({ ...lock, status: IdempotencyStatus.Completed, lockExpiresAt: now, expiresAt, response: text }, now)
-    } catch (error) {
-      // The handler's effects happened: answer the client rather than invite a retry with a 503.
-      logger.error('storing the idempotent response failed', {
-        package: pkg,
-        event: 'complete-failed',
-        error: String(error),
-      })
+    let completed: boolean
+    if (lock.deferred) {
+      completed = await completeWith(request, lock, text, expiresAt)
+    } else {
+      held.delete(request)
+      completed = await completeAlone(lock, text, expiresAt)
+    }
+    if (completed) {
+      const { keyHash, lockToken, fingerprint } = lock
+      const record = { keyHash, lockToken, fingerprint, lockExpiresAt: now, expiresAt, response: text }
+      cache?.set({ ...record, status: IdempotencyStatus.Completed }, now)
     }
   }
 

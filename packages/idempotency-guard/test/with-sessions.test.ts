@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, test } from '@jest/globals'
 import type { HttpResponse, Session, SessionOptions } from '@lambda-session/core'
-import { DynamoDBSessionStore, ensureSessionTable } from '@lambda-session/dynamodb-store'
+import { createStoreClient, DynamoDBSessionStore, ensureSessionTable } from '@lambda-session/dynamodb-store'
 import { httpCookieParser } from '@lambda-session/http-cookie-parser'
 import { idempotencyGuard } from '@lambda-session/idempotency-guard'
 import { sessionLoader } from '@lambda-session/session-loader'
@@ -79,4 +79,74 @@ test('two sessions using the same key never share a record', async () => {
   expect(orders).toBe(before + 2)
   expect(JSON.parse(a.body as string).orderId).not.toBe(JSON.parse(b.body as string).orderId)
   expect(b.headers?.['Idempotent-Replayed']).toBeUndefined()
+})
+
+test('a first call that changes the session costs two round trips: the lock, then one transaction for the change and the response', async () => {
+  const sid = sidOf(await post(newKey())) as string
+  bed.calls.reset()
+  const before = orders
+  const response = await post(newKey(), { sid })
+  expect(response.statusCode).toBe(201)
+  expect(bed.calls.counts).toEqual({ GetItemCommand: 1, PutItemCommand: 1, TransactWriteItemsCommand: 1 })
+  const retried = await post(newKey(), { sid })
+  expect(retried.statusCode).toBe(201)
+  expect(orders).toBe(before + 2)
+})
+
+test('with an idempotency store that can’t join the session write, an unclear session write keeps the key locked', async () => {
+  // A store of one's own with the three required methods only: the guard
+  // writes the session first, then completes. The session write's answer
+  // is lost after DynamoDB applied it (on a client without SDK retries, as
+  // `createStoreClient` makes it: the store decides what may be resent).
+  const plainStore = {
+    acquire: bed.store.acquire.bind(bed.store),
+    complete: bed.store.complete.bind(bed.store),
+    release: bed.store.release.bind(bed.store),
+  }
+  const client = createStoreClient({
+    endpoint: process.env.DYNAMODB_ENDPOINT,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  })
+  let loseNextUpdate = false
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const result = await next(args)
+      if (loseNextUpdate && context.commandName === 'UpdateItemCommand') {
+        loseNextUpdate = false
+        throw Object.assign(new Error('socket hang up (injected)'), { name: 'TimeoutError', $metadata: {} })
+      }
+      return result
+    },
+    { step: 'deserialize', name: 'withSessionsLoseUpdate' },
+  )
+  try {
+    const ownSessions = {
+      ...sessions,
+      store: new DynamoDBSessionStore({ client, tableName: (sessions.store as DynamoDBSessionStore).tableName }),
+    }
+    const handler = middy(async (_event: unknown, context: { session: Session }) => {
+      orders++
+      context.session.append('orders', `order-${orders}`)
+      return { statusCode: 201, body: JSON.stringify({ orderId: `order-${orders}` }) }
+    })
+      .use(httpCookieParser())
+      .use(sessionLoader(ownSessions))
+      .use(idempotencyGuard({ store: plainStore }))
+      .use(sessionSaver(ownSessions))
+      .use(httpErrorHandler({ logger: false }))
+    const call = async (key: string, sid: string) =>
+      (await handler(postEvent({ key, cookies: { sid } }) as never, createLambdaContext() as never)) as HttpResponse
+    const sid = sidOf(await post(newKey())) as string
+    const key = newKey()
+    const before = orders
+    loseNextUpdate = true
+    expect((await call(key, sid)).statusCode).toBe(503)
+    const retry = await call(key, sid)
+    expect(retry.statusCode).toBe(409) // still locked: a second run could place the order twice
+    expect(retry.headers?.['Retry-After']).toBeDefined()
+    expect(orders).toBe(before + 1)
+  } finally {
+    client.destroy()
+  }
 })

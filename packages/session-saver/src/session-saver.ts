@@ -1,5 +1,6 @@
 import {
   appendSetCookies,
+  deferSessionWrite,
   hasInvocationTimedOut,
   isSession,
   onInvocationTimeout,
@@ -7,7 +8,9 @@ import {
   type SessionOptions,
   type SessionRequest,
 } from '@lambda-session/core'
-import { writeSession } from './write-session.js'
+import { expiredSessionCookie } from './session-cookie.js'
+import { writeSealedSession } from './write-sealed-session.js'
+import { commitSessionWrite, planSessionWrite } from './write-session.js'
 
 const name = 'session-saver'
 const pkg = `@lambda-session/${name}`
@@ -22,7 +25,9 @@ const pkg = `@lambda-session/${name}`
  * are discarded like a rolled-back transaction. The same goes for a request
  * `timeout-watchdog` answered with a 503: its late `after` writes nothing.
  * Pass the same options object as to `sessionLoader`, and `.use()` it after
- * the loader.
+ * the loader. When `idempotency-guard` holds a lock for the request (the
+ * guard `.use()`d before the saver), the write is handed to the guard, which
+ * commits it together with the stored response.
  *
  * @example
  * ```ts
@@ -65,7 +70,26 @@ export const sessionSaver = (opts: SessionOptions) => {
       })
       return
     }
-    const setCookies = await writeSession(session, options)
+    // A sealed store (`@lambda-session/cookie-store`): the session goes into the cookie, not to a database.
+    if (options.sealer) {
+      const setCookies = writeSealedSession(session, options, options.sealer)
+      if (setCookies.length > 0) request.response = appendSetCookies(request.event, request.response, setCookies)
+      return
+    }
+    const plan = planSessionWrite(session, options)
+    let setCookies = plan.setCookies
+    const { write } = plan
+    if (write) {
+      const commitAlone = async () => {
+        await commitSessionWrite(write, options)
+      }
+      // idempotency-guard holds a lock for this request: it commits the write
+      // together with the stored response, so the two land or fail as one.
+      if (!deferSessionWrite(request.context, { sessions: options.store, write, commitAlone })) {
+        const outcome = await commitSessionWrite(write, options)
+        if (outcome === 'gone') setCookies = [expiredSessionCookie(options)]
+      }
+    }
     if (setCookies.length > 0) request.response = appendSetCookies(request.event, request.response, setCookies)
   }
 

@@ -1,4 +1,5 @@
 import {
+  applySessionWrite,
   estimateValueBytes,
   hashSessionId,
   LambdaSessionError,
@@ -8,10 +9,10 @@ import {
   type SessionRecord,
   SessionTooLargeError,
   type SessionUpdate,
+  type SessionWrite,
   StoreUnavailableError,
 } from '@lambda-session/core'
 import { expiredSessionCookie, sessionCookie } from './session-cookie.js'
-import { writeSealedSession } from './write-sealed-session.js'
 
 const pkg = '@lambda-session/session-saver'
 
@@ -68,70 +69,105 @@ function hasContent(session: Session): boolean {
   return session.keys().length > 0 || session.userId !== undefined
 }
 
+/** What the saver does for one request: at most one store write, and the `Set-Cookie` values to send. */
+export interface SessionWritePlan {
+  /** The store write, if any. */
+  write?: SessionWrite
+  /** The cookies to send once the write landed: none when the cookie stays as it is. */
+  setCookies: string[]
+}
+
+const noWrite: SessionWritePlan = { setCookies: [] }
+
 /**
- * Writes what the handler changed with at most one store write and returns
- * the `Set-Cookie` values to send: none when the cookie stays as it is.
+ * Decides what the handler's changes need, without touching the store:
  *
  * - destroyed: delete the item, expire the cookie
  * - new id (new session with content, or `regenerate()`): create, or
  *   atomically replace the old item; send the new cookie
  * - same id: one update of the changed keys (plus a sliding-expiry touch when
  *   due), or a touch alone, or nothing
+ *
+ * Throws a 413 `SessionTooLargeError` for a session over `maxSessionBytes`.
  */
-export async function writeSession(session: Session, options: ResolvedSessionOptions): Promise<string[]> {
-  // A sealed store (`@lambda-session/cookie-store`): the session goes into the cookie, not to a database.
-  if (options.sealer) return writeSealedSession(session, options, options.sealer)
-  const { store, logger } = options
+export function planSessionWrite(session: Session, options: ResolvedSessionOptions): SessionWritePlan {
   const { loaded, loadedId, changes, userIdChanged, destroyed } = session.state
   const now = options.clock()
 
   if (destroyed) {
-    if (loaded && loadedId !== undefined) await storeCall('destroy', () => store.destroy(hashSessionId(loadedId)))
-    logger.info('session destroyed', { package: pkg, event: 'session-destroyed' })
-    return loaded ? [expiredSessionCookie(options)] : []
+    if (!loaded || loadedId === undefined) return noWrite
+    return { write: { kind: 'destroy', idHash: hashSessionId(loadedId) }, setCookies: [expiredSessionCookie(options)] }
   }
 
   if (session.id !== loadedId) {
     if (!hasContent(session)) {
       // A regenerated session left empty: retire the old id, create nothing.
-      if (loaded && loadedId !== undefined) {
-        await storeCall('destroy', () => store.destroy(hashSessionId(loadedId)))
-        return [expiredSessionCookie(options)]
+      if (!loaded || loadedId === undefined) return noWrite
+      return {
+        write: { kind: 'destroy', idHash: hashSessionId(loadedId) },
+        setCookies: [expiredSessionCookie(options)],
       }
-      return []
     }
     const record = freshRecord(session, now, options)
-    if (loaded && loadedId !== undefined) {
-      await storeCall('replace', () => store.replace(hashSessionId(loadedId), record))
-      logger.info('session regenerated', { package: pkg, event: 'session-regenerated' })
-    } else {
-      await storeCall('create', () => store.create(record))
-      logger.info('session created', { package: pkg, event: 'session-created' })
-    }
-    return [sessionCookie(session.id, options)]
+    const write: SessionWrite =
+      loaded && loadedId !== undefined
+        ? { kind: 'replace', oldIdHash: hashSessionId(loadedId), record }
+        : { kind: 'create', record }
+    return { write, setCookies: [sessionCookie(session.id, options)] }
   }
 
-  if (!loaded) return []
+  if (!loaded) return noWrite
   const update: SessionUpdate = { changes: [...changes.values()] }
   if (userIdChanged && session.userId !== loaded.userId) update.userId = session.userId ?? null
   const touchDue = now - loaded.lastSeenAt >= options.touchIntervalMs
   if (touchDue) update.touch = { lastSeenAt: now, expiresAt: expiresAt(loaded.createdAt, now, options) }
-  if (update.changes.length === 0 && update.userId === undefined && !update.touch) return []
+  if (update.changes.length === 0 && update.userId === undefined && !update.touch) return noWrite
 
   if (update.changes.length > 0) checkSize(session.state.data, loaded.versions, options)
+  // A rolling cookie (Max-Age set) is re-sent whenever its expiry moved.
+  const setCookies = touchDue && options.cookie.maxAge !== undefined ? [sessionCookie(session.id, options)] : []
+  return { write: { kind: 'update', idHash: hashSessionId(session.id), update }, setCookies }
+}
+
+const writtenEvents = {
+  create: ['session created', 'session-created'],
+  replace: ['session regenerated', 'session-regenerated'],
+  destroy: ['session destroyed', 'session-destroyed'],
+} as const
+
+/**
+ * Logs a write that landed the way the saver always has (ids and data never
+ * reach the log).
+ */
+export function logSessionWritten(write: SessionWrite, options: ResolvedSessionOptions): void {
+  if (write.kind === 'update') return
+  const [message, event] = writtenEvents[write.kind]
+  options.logger.info(message, { package: pkg, event })
+}
+
+/**
+ * Applies a planned write with one store call and says how it ended:
+ * `'written'`, or `'gone'` when an update met a session another request
+ * destroyed or regenerated meanwhile (the write is dropped: a destroyed
+ * session never comes back). Raw errors of a user's own store become 503s;
+ * a same-key conflict stays a 409.
+ */
+export async function commitSessionWrite(
+  write: SessionWrite,
+  options: ResolvedSessionOptions,
+): Promise<'written' | 'gone'> {
   try {
-    await storeCall('update', () => store.update(hashSessionId(session.id), update))
+    await storeCall(write.kind, () => applySessionWrite(options.store, write))
   } catch (error) {
-    if (error instanceof SessionGoneError) {
-      // Destroyed or regenerated by another request meanwhile: never bring it back.
-      logger.info('late write to an ended session dropped', { package: pkg, event: 'session-gone' })
-      return [expiredSessionCookie(options)]
+    if (write.kind === 'update' && error instanceof SessionGoneError) {
+      options.logger.info('late write to an ended session dropped', { package: pkg, event: 'session-gone' })
+      return 'gone'
     }
     if (error instanceof LambdaSessionError && error.statusCode === 409) {
-      logger.warn('session write conflict', { package: pkg, event: 'session-conflict' })
+      options.logger.warn('session write conflict', { package: pkg, event: 'session-conflict' })
     }
     throw error
   }
-  // A rolling cookie (Max-Age set) is re-sent whenever its expiry moved.
-  return touchDue && options.cookie.maxAge !== undefined ? [sessionCookie(session.id, options)] : []
+  logSessionWritten(write, options)
+  return 'written'
 }

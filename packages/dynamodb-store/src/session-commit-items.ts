@@ -1,0 +1,150 @@
+import type { AttributeValue, CancellationReason, DynamoDBClient, TransactWriteItem } from '@aws-sdk/client-dynamodb'
+import {
+  DYNAMODB_MAX_ITEM_BYTES,
+  type LambdaSessionError,
+  type SessionRecord,
+  SessionTooLargeError,
+  type SessionWrite,
+} from '@lambda-session/core'
+import { PACKAGE_NAME } from './dynamodb-errors.js'
+import { estimateSessionItemBytes, SESSION_ATTRIBUTES, sessionKey, toSessionItem } from './session-item.js'
+import { compileSessionUpdate } from './session-update-expression.js'
+import { replaceCancelledError, sessionExistsError, updateFailedError } from './session-write-errors.js'
+
+/**
+ * A session write as members of a `TransactWriteItems` call, so it can be
+ * committed together with an idempotency record's completion, and the way
+ * to read the members' cancellation reasons back as the store's errors.
+ *
+ * @internal
+ */
+export interface SessionCommitItems {
+  /** The client the session store sends with: a transaction only joins writes sent by one client. */
+  client: DynamoDBClient
+  /** The members, the same writes and conditions as the store's own methods (none when nothing is to be written). */
+  items: TransactWriteItem[]
+  /**
+   * The store's error for a cancelled transaction, given the reasons of
+   * `items` (in order); `undefined` when none of them caused the cancellation.
+   */
+  cancelled(error: unknown, reasons: CancellationReason[]): LambdaSessionError | undefined
+}
+
+const names = { '#pk': SESSION_ATTRIBUTES.id }
+const options = { package: PACKAGE_NAME }
+
+function failed(reason: CancellationReason | undefined): boolean {
+  return reason?.Code !== undefined && reason.Code !== 'None'
+}
+
+function checkedItem(record: SessionRecord): { item: Record<string, AttributeValue>; estimatedBytes: number } {
+  const estimatedBytes = estimateSessionItemBytes(record)
+  if (estimatedBytes > DYNAMODB_MAX_ITEM_BYTES) {
+    throw new SessionTooLargeError(estimatedBytes, DYNAMODB_MAX_ITEM_BYTES, options)
+  }
+  return { item: toSessionItem(record), estimatedBytes }
+}
+
+/**
+ * The transaction members for one session write on `tableName`, with the
+ * same conditions `DynamoDBSessionStore`'s methods use: a create never
+ * overwrites, an update needs the item and its keys' versions, a
+ * replacement retires the old item only if it still exists.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * const part = sessionCommitItems(client, 'UserSessions', { kind: 'destroy', idHash })
+ * ```
+ */
+export function sessionCommitItems(client: DynamoDBClient, tableName: string, write: SessionWrite): SessionCommitItems {
+  switch (write.kind) {
+    case 'create': {
+      const { item } = checkedItem(write.record)
+      return {
+        client,
+        items: [
+          {
+            Put: {
+              TableName: tableName,
+              Item: item,
+              ConditionExpression: 'attribute_not_exists(#pk)',
+              ExpressionAttributeNames: names,
+            },
+          },
+        ],
+        cancelled: (error, [put]) => (failed(put) ? sessionExistsError(error) : undefined),
+      }
+    }
+    case 'update': {
+      const compiled = compileSessionUpdate(write.update)
+      if (!compiled) return { client, items: [], cancelled: () => undefined }
+      return {
+        client,
+        items: [
+          {
+            Update: {
+              TableName: tableName,
+              Key: sessionKey(write.idHash),
+              UpdateExpression: compiled.UpdateExpression,
+              ConditionExpression: compiled.ConditionExpression,
+              ExpressionAttributeNames: compiled.ExpressionAttributeNames,
+              ExpressionAttributeValues: compiled.ExpressionAttributeValues,
+              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+            },
+          },
+        ],
+        cancelled(error, [reason]) {
+          if (!failed(reason)) return undefined
+          // Read the member's reason the way `update` reads its own refusal,
+          // so conflicts name the same keys and a missing item is "gone".
+          const name =
+            reason?.Code === 'ConditionalCheckFailed'
+              ? 'ConditionalCheckFailedException'
+              : reason?.Code === 'TransactionConflict'
+                ? 'TransactionConflictException'
+                : 'ValidationException'
+          const shaped = Object.assign(new Error(reason?.Message ?? String(reason?.Code)), {
+            name,
+            Item: reason?.Item,
+            cause: error,
+          })
+          return updateFailedError(shaped, compiled, write.update, tableName)
+        },
+      }
+    }
+    case 'replace': {
+      const { item, estimatedBytes } = checkedItem(write.record)
+      return {
+        client,
+        items: [
+          {
+            Put: {
+              TableName: tableName,
+              Item: item,
+              ConditionExpression: 'attribute_not_exists(#pk)',
+              ExpressionAttributeNames: names,
+            },
+          },
+          {
+            Delete: {
+              TableName: tableName,
+              Key: sessionKey(write.oldIdHash),
+              ConditionExpression: 'attribute_exists(#pk)',
+              ExpressionAttributeNames: names,
+            },
+          },
+        ],
+        cancelled: (error, reasons) =>
+          reasons.some(failed) ? replaceCancelledError(error, reasons, estimatedBytes) : undefined,
+      }
+    }
+    case 'destroy':
+      // Unconditional, like `destroy`: deleting a missing session is fine.
+      return {
+        client,
+        items: [{ Delete: { TableName: tableName, Key: sessionKey(write.idHash) } }],
+        cancelled: () => undefined,
+      }
+  }
+}
