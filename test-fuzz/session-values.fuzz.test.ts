@@ -75,25 +75,47 @@ test(
   fuzzTimeout(15),
 )
 
+/** The refusal of a value nested too deep: a `TypeError` that names the key and the limit, and says what to do. */
+const TOO_DEEP = new RegExp(`'deep' nests arrays and objects more than ${MAX_VALUE_NESTING} levels deep.*JSON string`)
+
 test(
-  `values nested up to ${MAX_VALUE_NESTING} levels round-trip deep-equal`,
+  `values nested up to ${MAX_VALUE_NESTING} levels round-trip deep-equal (create and update); deeper ones are refused before any write with a TypeError naming the key and the limit`,
   async () => {
     await fc.assert(
       fc.asyncProperty(
-        deeplyNested
-          .map(({ value }) => asJson(toStorable(value)))
-          .filter((value) => nestingOf(value) <= MAX_VALUE_NESTING),
+        deeplyNested.map(({ value }) => asJson(toStorable(value))),
         async (value) => {
-          const created = await store(undefined, 'deep', value)
-          expect(created.outcome).toBe(200)
-          expect(await read(sidFrom(created.response), 'deep')).toEqual({ found: true, value: asJson(value) })
+          const fits = nestingOf(value) <= MAX_VALUE_NESTING
+          app.errors.length = 0
+          const created = await store(undefined, 'deep', value) // a new session: one PutItem
+          const seeded = await store(undefined, 'seed', 1)
+          const sid = sidFrom(seeded.response)
+          const updated = await store(sid, 'deep', value) // an existing one: one UpdateItem
+          const readBack = await read(sid, 'deep')
+          if (fits) {
+            expect([created.outcome, updated.outcome]).toEqual([200, 200])
+            expect(await read(sidFrom(created.response), 'deep')).toEqual({ found: true, value })
+            expect(readBack).toEqual({ found: true, value })
+            return
+          }
+          // Refused by the store, before anything is sent: a programming error (500), nothing written.
+          expect([created.outcome, updated.outcome]).toEqual([500, 500])
+          expect(sidFrom(created.response)).toBeUndefined()
+          expect(readBack).toEqual({ found: false, value: null })
+          expect(app.errors).toHaveLength(2)
+          for (const error of app.errors) {
+            expect(error).toBeInstanceOf(TypeError)
+            expect((error as Error).message).toMatch(TOO_DEEP)
+          }
         },
       ),
       fuzzParameters(),
     )
-    figures.held(`values nested up to ${MAX_VALUE_NESTING} levels round-trip deep-equal`)
+    figures.held(
+      `values nested up to ${MAX_VALUE_NESTING} levels round-trip deep-equal (create and update); deeper ones are refused before any write (TypeError, 500)`,
+    )
   },
-  fuzzTimeout(10),
+  fuzzTimeout(20),
 )
 
 test(
@@ -143,6 +165,12 @@ test(
           outcome: 500,
         })
         expect(app.errors[0]).toBeInstanceOf(TypeError)
+        // A value whose only fault is its depth is refused for that, naming the limit.
+        const onlyTooDeep =
+          nestingOf(asJson(candidate)) > MAX_VALUE_NESTING &&
+          JSON.stringify(toStorable(asJson(candidate))) === JSON.stringify(asJson(candidate))
+        if (onlyTooDeep)
+          expect((app.errors[0] as Error).message).toContain(`more than ${MAX_VALUE_NESTING} levels deep`)
         expect(readBack.found).toBe(false)
       }),
       fuzzParameters(),

@@ -10,6 +10,8 @@ export interface BenchSettings {
   cpu: { rounds: number; timeMs: number; warmupMs: number; minIterations: number }
   /** Per concurrency level, the requests of one round; warm-up requests come on top and are not counted. */
   dynamodb: { levels: { concurrency: number; requests: number }[]; warmupRequests: number; rounds: number }
+  /** Scenario 6, the session stores side by side: the same shape as `dynamodb`. */
+  stores: { levels: { concurrency: number; requests: number }[]; warmupRequests: number; rounds: number }
   /** `requests` per operation and size; a quarter of that above 50 KB, where one request takes a tenth of a second. */
   sessionSize: { bytes: number[]; requests: number; cpuTimeMs: number; cpuMinIterations: number }
   coldStart: { spawns: number }
@@ -21,6 +23,14 @@ export function benchSettings(quick: boolean): BenchSettings {
       quick,
       cpu: { rounds: 1, timeMs: 5, warmupMs: 2, minIterations: 1 },
       dynamodb: {
+        levels: [
+          { concurrency: 1, requests: 2 },
+          { concurrency: 32, requests: 32 },
+        ],
+        warmupRequests: 1,
+        rounds: 1,
+      },
+      stores: {
         levels: [
           { concurrency: 1, requests: 2 },
           { concurrency: 32, requests: 32 },
@@ -45,6 +55,15 @@ export function benchSettings(quick: boolean): BenchSettings {
       warmupRequests: 32,
       // Many short rounds in alternating order: the machine's other load then falls on both systems alike.
       rounds: 6,
+    },
+    // Three stores take turns: fewer rounds than scenario 2 keep the run's length in check.
+    stores: {
+      levels: [
+        { concurrency: 1, requests: 100 },
+        { concurrency: 32, requests: 256 },
+      ],
+      warmupRequests: 32,
+      rounds: 3,
     },
     sessionSize: { bytes: [100, 1_000, 10_000, 100_000, 300_000], requests: 100, cpuTimeMs: 200, cpuMinIterations: 32 },
     coldStart: { spawns: 21 },

@@ -12,6 +12,8 @@ const PACKAGES = [
   'idempotency-guard',
   'timeout-watchdog',
   'dynamodb-store',
+  'redis-store',
+  'cookie-store',
   'testing',
 ]
 

@@ -5,6 +5,7 @@ import { runColdStart } from './scenarios/cold-start.ts'
 import { runCpuOverhead } from './scenarios/cpu-overhead.ts'
 import { runDynamoDBLatency } from './scenarios/dynamodb-latency.ts'
 import { runSessionSize } from './scenarios/session-size.ts'
+import { runSessionStores } from './scenarios/session-stores.ts'
 
 async function step<T>(title: string, run: () => Promise<T>): Promise<T> {
   const startedAt = performance.now()
@@ -14,7 +15,7 @@ async function step<T>(title: string, run: () => Promise<T>): Promise<T> {
   return result
 }
 
-/** Runs the five scenarios in order and writes the report to `reportPath`. */
+/** Runs the six scenarios in order and writes the report to `reportPath`. */
 export async function runAll(settings: BenchSettings, reportPath: string): Promise<void> {
   // CPU first, before DynamoDB Local's JVM competes for the cores.
   const cpu = await step('1. CPU per invocation', () => runCpuOverhead(settings.cpu))
@@ -25,6 +26,9 @@ export async function runAll(settings: BenchSettings, reportPath: string): Promi
       runDynamoDBLatency(dynamodb, settings.dynamodb),
     )
     const sessionSize = await step('5. session size', () => runSessionSize(dynamodb, settings.sessionSize))
+    const stores = await step('6. session stores: DynamoDB Local, Redis, sealed cookie', () =>
+      runSessionStores(dynamodb, settings.stores),
+    )
     const results: BenchResults = {
       settings,
       dynamoDBLocal: dynamoDBLocalVersion(),
@@ -32,6 +36,7 @@ export async function runAll(settings: BenchSettings, reportPath: string): Promi
       latency,
       coldStart,
       sessionSize,
+      stores,
     }
     writeReport(reportPath, results)
     console.log(`\n${summaryLines(results).join('\n')}\n\nWritten: ${reportPath}`)

@@ -90,7 +90,7 @@ function bodyOf(event: HttpEvent): Record<string, unknown> {
  * loader before the guard, saver after it, the error handler last).
  *
  * - `POST /login {userId}`: regenerates the session, sets the user
- * - `POST /cart/items {sku}`: appends the sku to the cart (atomic append)
+ * - `POST /cart/items {sku}`: appends the sku to the cart (atomic append); 400 for a sku that isn't a well-formed string
  * - `GET /cart`: the cart
  * - `POST /checkout` + `Idempotency-Key`: appends `key:orderId` to `orders`, once per key
  * - `POST /counter`: increments `n`
@@ -120,7 +120,13 @@ export function createFaultApp(options: FaultAppOptions) {
         session.userId = typeof body.userId === 'string' && body.userId ? body.userId : 'anonymous'
         return json(200, { userId: session.userId })
       case 'POST /cart/items':
-        session.append('cart', String(body.sku))
+        // Validated like the shop's catalog check: a client's string is data
+        // the app vouches for. A lone surrogate (valid JSON, not storable
+        // UTF-8) would otherwise reach the store and be refused as a 500.
+        if (typeof body.sku !== 'string' || body.sku.length > 64 || !body.sku.isWellFormed()) {
+          return json(400, { message: 'sku must be a string of up to 64 characters' })
+        }
+        session.append('cart', body.sku)
         return json(200, { added: body.sku })
       case 'GET /cart':
         return json(200, { cart: session.get<string[]>('cart') ?? [] })

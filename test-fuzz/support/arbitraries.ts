@@ -15,7 +15,17 @@ const anyChar = fc.oneof(
 /** Any string, of any characters. */
 export const anyString = (maxLength = 40) => fc.array(anyChar, { maxLength }).map((chars) => chars.join(''))
 
-/** Any JSON value: any strings (lone surrogates included), numbers, nesting. */
+/**
+ * Object member names: any string, and now and then one every plain object
+ * inherits (`__proto__` above all), which an object built by `JSON.parse`
+ * holds as an ordinary member and a store must keep as one.
+ */
+const memberName = fc.oneof(
+  { weight: 6, arbitrary: anyString(12) },
+  { weight: 1, arbitrary: fc.constantFrom('__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf') },
+)
+
+/** Any JSON value: any strings (lone surrogates included), numbers, nesting, members named `__proto__`. */
 export const anyJson = fc.letrec((tie) => ({
   value: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
@@ -25,7 +35,7 @@ export const anyJson = fc.letrec((tie) => ({
     fc.integer(),
     anyString(),
     fc.array(tie('value'), { maxLength: 4 }),
-    fc.dictionary(anyString(12), tie('value'), { maxKeys: 4 }),
+    fc.dictionary(memberName, tie('value'), { maxKeys: 4 }),
   ),
 })).value
 
@@ -209,9 +219,12 @@ const DYNAMODB_NUMBER_CEILING = 1e126
 const DYNAMODB_SMALLEST_NUMBER = 1e-130
 
 /**
- * Nesting a session value may have: DynamoDB allows 32 levels in an item,
- * and the session's `data` map and the key's own level take two (measured
- * on DynamoDB Local: 30 nested arrays store, 31 are refused).
+ * Nesting a session value may have: DynamoDB allows an attribute 32 levels,
+ * counting the attribute as the first and the scalar at the bottom as the
+ * last, and the session's `data` map is the first (measured on DynamoDB
+ * Local: 30 nested arrays or objects under `data` store, 31 are refused, by
+ * `PutItem` and `UpdateItem` alike). Deeper values must be refused by the
+ * store before any write.
  */
 export const MAX_VALUE_NESTING = 30
 

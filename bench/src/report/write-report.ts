@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { arch, availableParallelism, cpus, platform } from 'node:os'
 import { dirname } from 'node:path'
@@ -6,6 +7,7 @@ import type { ColdStartRow } from '../scenarios/cold-start.ts'
 import type { CpuResult } from '../scenarios/cpu-overhead.ts'
 import type { LatencyRow } from '../scenarios/dynamodb-latency.ts'
 import type { SizeRow } from '../scenarios/session-size.ts'
+import type { StoreRow } from '../scenarios/session-stores.ts'
 import { bytes, delta, ratio, table } from './format.ts'
 import {
   COLD_START_BASELINE,
@@ -18,6 +20,7 @@ import {
   powertoolsRatios,
   sessionSizeSection,
 } from './sections.ts'
+import { storesSection, storesSummary } from './stores-section.ts'
 
 export interface BenchResults {
   settings: BenchSettings
@@ -26,6 +29,7 @@ export interface BenchResults {
   latency: LatencyRow[]
   coldStart: ColdStartRow[]
   sessionSize: SizeRow[]
+  stores: StoreRow[]
 }
 
 function machineTable(results: BenchResults): string {
@@ -38,9 +42,16 @@ function machineTable(results: BenchResults): string {
       ['Node', process.version],
       ['OS', `${platform()} ${arch()}`],
       ['DynamoDB Local', `${results.dynamoDBLocal}, in memory, on the same machine`],
+      ['Redis', `${redisVersion()}, in memory, on the same machine`],
       ['mode', results.settings.quick ? 'quick (smoke run: numbers are meaningless)' : 'full'],
     ],
   )
+}
+
+/** The `redis-server` the stores scenario starts, for the report. */
+function redisVersion(): string {
+  const version = /v=(\S+)/.exec(spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).stdout ?? '')?.[1]
+  return version ? `redis-server ${version}` : 'unknown'
 }
 
 function range(values: number[]): string {
@@ -95,6 +106,8 @@ export function summaryLines(results: BenchResults): string[] {
         `write to it still costs ${bigDiff.writeUnits} WCU, because DynamoDB bills an update by the whole item.`,
     )
   }
+  const stores = storesSummary(results.stores)
+  if (stores) lines.push(stores)
   return lines
 }
 
@@ -132,6 +145,8 @@ export function renderReport(results: BenchResults): string {
     coldStartSection(results.coldStart, results.settings.coldStart.spawns),
     '',
     sessionSizeSection(results.sessionSize),
+    '',
+    storesSection(results.stores),
     '',
     METHOD,
     '',

@@ -56,6 +56,33 @@ describe('the local server process', () => {
     }
   }, 90_000)
 
+  test('SESSION_STORE=redis without REDIS_URL: starts its own redis-server, no Java, stops it on SIGTERM', async () => {
+    const noJava = mkdtempSync(join(tmpdir(), 'no-java-')) // Redis needs no DynamoDB Local: prove it by having no java
+    const server = await startLocalServer({
+      env: { SESSION_STORE: 'redis', REDIS_URL: '', DYNAMODB_ENDPOINT: '', PATH: `${noJava}:/usr/bin:/bin` },
+    })
+    try {
+      expect(server.output()).toMatch(/on http:\/\/127\.0\.0\.1:\d+\/ \(.*Redis \(a redis-server on port \d+\)/)
+      const children = spawnSync('ps', ['-o', 'pid=,args=', '--ppid', String(server.pid)], { encoding: 'utf8' })
+      const redis = children.stdout.split('\n').find((line) => line.includes('redis-server'))
+      expect(redis).toContain('127.0.0.1')
+      expect(children.stdout).not.toContain('DynamoDBLocal.jar')
+      const redisPid = Number(redis?.trim().split(/\s+/)[0])
+      const login = await fetch(`${server.url}/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"userId":"ada"}',
+      })
+      expect(login.status).toBe(200)
+
+      await server.stop()
+      expect(alive(server.pid)).toBe(false)
+      expect(alive(redisPid)).toBe(false)
+    } finally {
+      await server.stop()
+    }
+  }, 90_000)
+
   test('without Java it says, in one line, how to install it', async () => {
     const noJava = mkdtempSync(join(tmpdir(), 'no-java-')) // a PATH with nothing on it
     const { code, stdout, stderr } = await runToExit({ DYNAMODB_ENDPOINT: '', PATH: noJava })
@@ -66,7 +93,7 @@ describe('the local server process', () => {
     ])
   })
 
-  test('a port in use or a bad EVENT_FORMAT: one line saying what to change', async () => {
+  test('a port in use, a bad EVENT_FORMAT or SESSION_STORE: one line saying what to change', async () => {
     const blocker = createServer()
     blocker.listen(0, '127.0.0.1')
     await once(blocker, 'listening')
@@ -81,5 +108,8 @@ describe('the local server process', () => {
     const format = await runToExit({ EVENT_FORMAT: 'v3' })
     expect(format.code).toBe(1)
     expect(format.stderr.trim()).toBe('EVENT_FORMAT must be v2 (HTTP API) or v1 (REST), got v3.')
+    const store = await runToExit({ SESSION_STORE: 'memcached' })
+    expect(store.code).toBe(1)
+    expect(store.stderr.trim()).toBe('SESSION_STORE must be one of dynamodb, redis, cookie; got "memcached".')
   }, 60_000)
 })

@@ -1,24 +1,24 @@
-import { type HttpEvent, type Session, SignedCookieCodec, sessionDefaults } from '@lambda-session/core'
+import { type HttpEvent, type HttpResponse, sessionDefaults } from '@lambda-session/core'
 import type middy from '@middy/core'
 import { sessions } from 'example-shop/config'
 
 /**
- * How this API's `sessionId` maps to the cookie: it *is* the signed `sid`
- * cookie value (`<id>.<HMAC>`), not the bare id. So a `sessionId` sent in a
- * body goes through exactly the checks a cookie does (signature first, then
- * one read), a forged one costs no DynamoDB read, and a client may use the
- * body and the cookie interchangeably.
+ * How this API's `sessionId` maps to the cookie: it *is* the `sid` cookie's
+ * value, not the bare id. With a server-side store (DynamoDB, Redis) that is
+ * the signed id `<id>.<HMAC>`; with sealed cookies (`SESSION_STORE=cookie`)
+ * the sealed session itself. So a `sessionId` sent in a body goes through
+ * exactly the checks a cookie does (signature or seal first, a forged one
+ * costs no store read), and a client may use the body and the cookie
+ * interchangeably, whichever store the API runs on.
  */
 const cookieName = sessions.cookieName ?? sessionDefaults.cookieName
-const codec = new SignedCookieCodec(sessions.secrets)
 
-/** The `sessionId` of a session: the value its `sid` cookie carries. */
-export function sessionIdOf(session: Session): string {
-  return codec.sign(cookieName, session.id)
-}
-
-/** The form of a signed value (the loader verifies it); anything else never reaches the cookie parser. */
-const SIGNED_VALUE = /^[A-Za-z0-9_-]{1,200}\.[A-Za-z0-9_-]{43}$/
+/**
+ * The form of a session cookie value: a signed id, or a sealed session
+ * (base64url, at most the 4096 characters a browser keeps). The loader
+ * verifies it; anything else never reaches the cookie parser.
+ */
+const SESSION_COOKIE_VALUE = /^(?:[A-Za-z0-9_-]{1,200}\.[A-Za-z0-9_-]{43}|[A-Za-z0-9_-]{32,4096})$/
 
 /** Replaces the request's cookies with `pairs`, where the event's shape carries them. */
 function replaceCookies(event: HttpEvent, pairs: string[]): void {
@@ -45,7 +45,42 @@ export const sessionIdFromBody = (): middy.MiddlewareObj<HttpEvent> => ({
     const body = request.event.body as unknown
     if (typeof body !== 'object' || body === null || !('sessionId' in body)) return
     const { sessionId } = body as { sessionId: unknown }
-    const valid = typeof sessionId === 'string' && SIGNED_VALUE.test(sessionId)
+    const valid = typeof sessionId === 'string' && SESSION_COOKIE_VALUE.test(sessionId)
     replaceCookies(request.event, valid ? [`${cookieName}=${sessionId}`] : [])
+  },
+})
+
+/** Every `Set-Cookie` of a response, wherever its event shape put them. */
+function setCookiesOf(response: HttpResponse): string[] {
+  const found = [...(response.cookies ?? [])]
+  for (const map of [response.headers, response.multiValueHeaders]) {
+    for (const [key, value] of Object.entries(map ?? {})) {
+      if (key.toLowerCase() === 'set-cookie') found.push(...(Array.isArray(value) ? value : [value]).map(String))
+    }
+  }
+  return found
+}
+
+/**
+ * Middleware: answers `{"sessionId"}` with the value of the `sid` cookie the
+ * response sets, so the body and the cookie carry the same thing on every
+ * store (a sealed cookie only exists once `sessionSaver` has sealed the
+ * session). `.use()` it before `sessionSaver`: `after` hooks run in
+ * reverse, so the saver has set the cookie when this runs. A response that
+ * sets no session cookie (an error) is left as it is.
+ */
+export const answerSessionId = (): middy.MiddlewareObj<HttpEvent, HttpResponse> => ({
+  after: function answerSessionIdAfter(request) {
+    const response = request.response
+    if (response?.statusCode !== 200 || typeof response.body !== 'string') return
+    const prefix = `${cookieName}=`
+    // The last non-empty one: an expiring `sid=` for a retired session may come first.
+    const sessionId = setCookiesOf(response)
+      .filter((line) => line.startsWith(prefix))
+      .map((line) => line.slice(prefix.length).split(';')[0])
+      .filter(Boolean)
+      .at(-1)
+    if (!sessionId) return
+    response.body = JSON.stringify({ ...(JSON.parse(response.body) as object), sessionId })
   },
 })

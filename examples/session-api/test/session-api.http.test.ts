@@ -87,7 +87,7 @@ describe.each(['v2', 'v1'] as const)('the session API over HTTP, %s events', (fo
     const stranger = cookieClient(server.url)
     const deactivated = await stranger.post('/deactivate-session', { json: { sessionId } })
     expect(deactivated.status).toBe(200)
-    expect(deactivated.json()).toEqual({ deactivated: true })
+    expect(deactivated.json()).toEqual({ deactivated: true, revoked: true })
 
     expect((await stranger.post('/validate-session', { json: { sessionId } })).status).toBe(401)
     expect((await client.post('/validate-session', { cookie: oldCookie })).status).toBe(401)
@@ -98,13 +98,13 @@ describe.each(['v2', 'v1'] as const)('the session API over HTTP, %s events', (fo
     // Deactivating again is fine: it is gone either way.
     const again = await stranger.post('/deactivate-session', { json: { sessionId } })
     expect(again.status).toBe(200)
-    expect(again.json()).toEqual({ deactivated: false })
+    expect(again.json()).toEqual({ deactivated: false, revoked: false })
   })
 
   test('deactivate-session by cookie expires the cookie', async () => {
     const { client } = await created()
     const response = await client.post('/deactivate-session')
-    expect(response.json()).toEqual({ deactivated: true })
+    expect(response.json()).toEqual({ deactivated: true, revoked: true })
     expect(parseSetCookie(response.setCookies[0] as string)).toMatchObject({ name: 'sid', value: '', maxAge: 0 })
     expect((await client.post('/validate-session')).status).toBe(401)
   })

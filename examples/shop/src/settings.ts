@@ -14,7 +14,26 @@ export interface ExampleSettings {
   dynamodbEndpoint: string | undefined
   /** `LOG_LEVEL`: debug, info, warn or error. @default 'info' */
   logLevel: LogLevel
+  /** `SESSION_STORE`: where sessions live (see {@link SESSION_STORES}). @default 'dynamodb' */
+  sessionStore: SessionStoreKind
+  /** `REDIS_URL`, e.g. `redis://127.0.0.1:6379`; used with `SESSION_STORE=redis`. @default undefined */
+  redisUrl: string | undefined
 }
+
+/**
+ * The session stores the apps can run on, switched by `SESSION_STORE` with
+ * no change to any handler:
+ *
+ * - `dynamodb`: sessions and idempotency records in DynamoDB tables;
+ * - `redis`: both in Redis (`REDIS_URL`);
+ * - `cookie`: each session sealed in its own cookie, no server state;
+ *   idempotency records stay in DynamoDB, because exactly-once needs a
+ *   record every retry can see, and a cookie is only on one client.
+ */
+export const SESSION_STORES = ['dynamodb', 'redis', 'cookie'] as const
+
+/** One of {@link SESSION_STORES}. */
+export type SessionStoreKind = (typeof SESSION_STORES)[number]
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const
 
@@ -27,7 +46,25 @@ export type LogLevel = (typeof LOG_LEVELS)[number]
  */
 export const DEV_SESSION_SECRET = 'lambda-session-examples-local-development-secret'
 
-/** Reads the settings; unknown or empty values fall back to the defaults. */
+/**
+ * `SESSION_STORE`, or `dynamodb` when it is unset or empty. Throws for
+ * anything else, naming the choices: a typo must not quietly run the app
+ * on another store than the one asked for.
+ */
+export function readSessionStore(env: NodeJS.ProcessEnv = process.env): SessionStoreKind {
+  const value = env.SESSION_STORE?.trim().toLowerCase()
+  if (!value) return 'dynamodb'
+  const kind = SESSION_STORES.find((known) => known === value)
+  if (!kind) {
+    throw new Error(`SESSION_STORE must be one of ${SESSION_STORES.join(', ')}; got "${env.SESSION_STORE}".`)
+  }
+  return kind
+}
+
+/**
+ * Reads the settings; unknown or empty values fall back to the defaults,
+ * except an unknown `SESSION_STORE`, which throws (see {@link readSessionStore}).
+ */
 export function readSettings(env: NodeJS.ProcessEnv = process.env): ExampleSettings {
   const level = env.LOG_LEVEL?.toLowerCase()
   return {
@@ -36,6 +73,8 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): ExampleSetti
     cookieSecure: env.COOKIE_SECURE?.toLowerCase() !== 'false',
     dynamodbEndpoint: env.DYNAMODB_ENDPOINT || undefined,
     logLevel: LOG_LEVELS.find((known) => known === level) ?? 'info',
+    sessionStore: readSessionStore(env),
+    redisUrl: env.REDIS_URL || undefined,
   }
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, test } from '@jest/globals'
 import { jsonLogger } from '../src/logger.js'
 import { DEV_SESSION_SECRET, loadSessionSecrets, parseKeyRing, readSettings } from '../src/settings.js'
+import { createStores } from '../src/stores.js'
 
 describe('the example apps’ settings', () => {
   test('defaults, and COOKIE_SECURE=false as the only way to drop Secure', () => {
@@ -10,10 +11,36 @@ describe('the example apps’ settings', () => {
       cookieSecure: true,
       dynamodbEndpoint: undefined,
       logLevel: 'info',
+      sessionStore: 'dynamodb',
+      redisUrl: undefined,
     })
     expect(readSettings({ COOKIE_SECURE: 'FALSE' }).cookieSecure).toBe(false)
     expect(readSettings({ COOKIE_SECURE: '0' }).cookieSecure).toBe(true)
     expect(readSettings({ LOG_LEVEL: 'loud' }).logLevel).toBe('info')
+  })
+
+  test('SESSION_STORE picks dynamodb, redis or cookie; anything else fails naming the three', () => {
+    expect(readSettings({ SESSION_STORE: '' }).sessionStore).toBe('dynamodb')
+    expect(readSettings({ SESSION_STORE: 'Redis', REDIS_URL: 'redis://10.0.0.5:6379' })).toMatchObject({
+      sessionStore: 'redis',
+      redisUrl: 'redis://10.0.0.5:6379',
+    })
+    expect(readSettings({ SESSION_STORE: 'cookie' }).sessionStore).toBe('cookie')
+    expect(() => readSettings({ SESSION_STORE: 'memcached' })).toThrow(
+      'SESSION_STORE must be one of dynamodb, redis, cookie; got "memcached".',
+    )
+  })
+
+  test('the stores each choice builds; redis without REDIS_URL refuses to start', async () => {
+    const silent = { debug() {}, info() {}, warn() {}, error() {} }
+    const cookie = await createStores(readSettings({ SESSION_STORE: 'cookie' }), silent)
+    expect([cookie.sessionStore.constructor.name, cookie.idempotencyStore.constructor.name]).toEqual([
+      'CookieSessionStore',
+      'DynamoDBIdempotencyStore',
+    ])
+    const dynamodb = await createStores(readSettings({}), silent)
+    expect(dynamodb.sessionStore.constructor.name).toBe('DynamoDBSessionStore')
+    await expect(createStores(readSettings({ SESSION_STORE: 'redis' }), silent)).rejects.toThrow(/needs REDIS_URL/)
   })
 
   test('a secret is one key, or a JSON array of keys to rotate (the first signs)', () => {

@@ -1,23 +1,38 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import { type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb'
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
+import { type RedisServer, startRedisServer } from '@lambda-session/redis-store/testing'
 import { createLocalDynamoDBClient } from '@lambda-session/testing'
 import { parseSetCookie } from 'cookie'
 import { cookieClient } from 'example-local-server/cookie-client'
 import { type RunningLocalServer, startLocalServer } from 'example-local-server/harness'
+import { Redis } from 'ioredis'
+import { SESSION_STORES } from '../src/settings.js'
 
 /**
  * The shop as a user's client sees it: the real local server (`pnpm start`)
- * in a child process, real handlers, DynamoDB Local, a real cookie jar. The
- * same suite runs with HTTP API (v2) and REST (v1) events.
+ * in a child process, real handlers, a real cookie jar. The same suite runs
+ * on each session store `SESSION_STORE` can pick (DynamoDB Local, a
+ * redis-server of its own, sealed cookies), with HTTP API (v2) and REST (v1)
+ * events. The handlers are the same code on every store; where a store
+ * can't do something by design (sealed cookies: revoke a copied cookie,
+ * merge parallel requests), the test asserts what the app answers instead.
  */
-describe.each(['v2', 'v1'] as const)('the shop over HTTP, %s events', (format) => {
+const cases = SESSION_STORES.flatMap((store) => (['v2', 'v1'] as const).map((format) => [store, format] as const))
+
+describe.each(cases)('the shop over HTTP on SESSION_STORE=%s, %s events', (store, format) => {
   const sessionTable = `shop-sessions-${randomBytes(4).toString('hex')}`
+  /** Sealed cookies keep nothing on a server: what they can't do, the app says (`revoked: false`). */
+  const serverSide = store !== 'cookie'
   let server: RunningLocalServer
   let dynamodb: DynamoDBClient
+  let redisServer: RedisServer | undefined
+  let redis: Redis | undefined
 
-  /** Items in the session table: proves what was (not) written. */
+  /** Sessions held on the server: proves what was (not) written. Sealed cookies hold none, ever. */
   async function storedSessions(): Promise<number> {
+    if (store === 'redis') return (await (redis as Redis).keys('ls:s:*')).length
+    if (store === 'cookie') return 0
     const { Count } = await dynamodb.send(new ScanCommand({ TableName: sessionTable, Select: 'COUNT' }))
     return Count ?? 0
   }
@@ -29,13 +44,22 @@ describe.each(['v2', 'v1'] as const)('the shop over HTTP, %s events', (format) =
   }
 
   beforeAll(async () => {
-    server = await startLocalServer({ env: { EVENT_FORMAT: format, SESSION_TABLE: sessionTable } })
+    const env: Record<string, string> = { EVENT_FORMAT: format, SESSION_TABLE: sessionTable, SESSION_STORE: store }
+    if (store === 'redis') {
+      // A server of this suite's own, so it can count the keys; `pnpm start` would start one itself.
+      redisServer = await startRedisServer()
+      redis = new Redis(redisServer.port, redisServer.host)
+      env.REDIS_URL = redisServer.url
+    }
+    server = await startLocalServer({ env })
     dynamodb = createLocalDynamoDBClient(process.env.DYNAMODB_ENDPOINT as string)
   }, 90_000)
 
   afterAll(async () => {
     dynamodb?.destroy()
     await server?.stop()
+    redis?.disconnect()
+    await redisServer?.stop()
   })
 
   test('a visitor without a session: empty cart, no cookie, nothing written', async () => {
@@ -74,7 +98,7 @@ describe.each(['v2', 'v1'] as const)('the shop over HTTP, %s events', (format) =
     expect(reload.setCookies).toEqual([]) // same session, nothing to re-send
   })
 
-  test('parallel additions from two tabs all land (atomic appends, no conflict)', async () => {
+  test('parallel additions from two tabs: all land on a server store; the last answer wins in a cookie', async () => {
     const client = await signedIn()
     const responses = await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
@@ -82,12 +106,19 @@ describe.each(['v2', 'v1'] as const)('the shop over HTTP, %s events', (format) =
       ),
     )
     expect(responses.map((response) => response.status)).toEqual(Array(10).fill(200))
-    expect((await client.get('/cart')).json()).toEqual({
-      items: expect.arrayContaining([
-        { sku: 'mug', qty: 5 },
-        { sku: 'green-tea', qty: 5 },
-      ]),
-    })
+    const cart = (await client.get('/cart')).json<{ items: Array<{ sku: string; qty: number }> }>()
+    if (serverSide) {
+      // Atomic appends on the server: no conflict, nothing lost.
+      expect(cart.items).toEqual(
+        expect.arrayContaining([
+          { sku: 'mug', qty: 5 },
+          { sku: 'green-tea', qty: 5 },
+        ]),
+      )
+    } else {
+      // Each answer seals its own copy of the session: the cookie the browser kept last is the cart.
+      expect(cart.items).toEqual([{ sku: expect.stringMatching(/^(mug|green-tea)$/), qty: 1 }])
+    }
   })
 
   test('a cart filled before signing in comes along; the session id changes (fixation defence)', async () => {
@@ -98,8 +129,14 @@ describe.each(['v2', 'v1'] as const)('the shop over HTTP, %s events', (format) =
     await client.post('/login', { json: { userId: 'grace' } })
     expect(await client.cookieHeader()).not.toBe(anonymousCookie)
     expect((await client.get('/cart')).json()).toEqual({ items: [{ sku: 'pour-over', qty: 1 }] })
-    // The pre-login id is retired: whoever planted or saw it has nothing.
-    expect((await client.get('/cart', { cookie: anonymousCookie })).json()).toEqual({ items: [] })
+    const planted = { cookie: anonymousCookie }
+    // Whoever planted or saw the pre-login cookie never gets the signed-in session.
+    expect((await client.get('/me', planted)).status).toBe(403)
+    // A server store retires the old id: it opens nothing. A sealed cookie can't be retired, but it
+    // only ever held the anonymous cart.
+    expect((await client.get('/cart', planted)).json()).toEqual({
+      items: serverSide ? [] : [{ sku: 'pour-over', qty: 1 }],
+    })
   })
 
   test('checkout runs once per Idempotency-Key: a replay gets the same order, marked replayed', async () => {
@@ -141,18 +178,27 @@ describe.each(['v2', 'v1'] as const)('the shop over HTTP, %s events', (format) =
     expect(keyless.headers.get('content-type')).toContain('application/json')
   })
 
-  test('logout expires the cookie, and the old cookie is rejected everywhere afterwards', async () => {
+  test('logout expires the cookie; the answer says whether copies of it are revoked too', async () => {
     const client = await signedIn()
     await client.post('/cart/items', { json: { sku: 'mug', qty: 1 } })
     const oldCookie = await client.cookieHeader()
 
     const logout = await client.post('/logout')
     expect(logout.status).toBe(200)
-    expect(logout.json()).toEqual({ loggedOut: true })
+    expect(logout.json()).toEqual({ loggedOut: true, revoked: serverSide })
     expect(parseSetCookie(logout.setCookies[0] as string)).toMatchObject({ name: 'sid', value: '', maxAge: 0 })
     expect(await client.cookieHeader()).toBe('') // the jar dropped it
 
     const replayedCookie = { cookie: oldCookie }
+    if (!serverSide) {
+      // `revoked: false`: nothing on a server can end a sealed session, so a copy of the cookie
+      // opens it until its idle timeout. That is the cookie store's documented trade-off.
+      expect((await client.get('/cart', replayedCookie)).json()).toEqual({ items: [{ sku: 'mug', qty: 1 }] })
+      expect((await client.get('/me', replayedCookie)).json()).toEqual({ userId: 'ada' })
+      expect((await client.post('/validate-session', replayedCookie)).json()).toEqual({ valid: true, userId: 'ada' })
+      return
+    }
+    // Revoked: the old cookie is rejected everywhere.
     expect((await client.get('/cart', replayedCookie)).json()).toEqual({ items: [] })
     const checkout = await client.post('/checkout', { ...replayedCookie, headers: { 'Idempotency-Key': randomUUID() } })
     expect(checkout.status).toBe(401)
@@ -170,6 +216,21 @@ describe.each(['v2', 'v1'] as const)('the shop over HTTP, %s events', (format) =
     const me = await client.get('/me')
     expect(me.status).toBe(200)
     expect(me.json()).toEqual({ userId: 'linus' })
+  })
+
+  test('the session API on the same store: its sessionId is the cookie value, validated by body', async () => {
+    const client = cookieClient(server.url)
+    const created = await client.post('/create-session', { json: { userId: 'hopper' } })
+    expect(created.status).toBe(200)
+    const { sessionId } = created.json<{ sessionId: string }>()
+    expect(parseSetCookie(created.setCookies.at(-1) as string)).toMatchObject({ name: 'sid', value: sessionId })
+    const stranger = cookieClient(server.url)
+    const valid = await stranger.post('/validate-session', { json: { sessionId } })
+    expect(valid.json()).toEqual({ valid: true, userId: 'hopper' })
+    const deactivated = await stranger.post('/deactivate-session', { json: { sessionId } })
+    expect(deactivated.json()).toEqual({ deactivated: true, revoked: serverSide })
+    const after = await stranger.post('/validate-session', { json: { sessionId } })
+    expect(after.status).toBe(serverSide ? 401 : 200)
   })
 
   test('bad input gets a clear 4xx in JSON', async () => {

@@ -64,6 +64,16 @@ export function detectEventShape(event: HttpEvent): EventShape {
 }
 
 /**
+ * Whether header `key` is `lower` (an already lower-cased name), ignoring
+ * case. The length check and the exact match spare a `toLowerCase()` per
+ * header for all the names that can't match or already are lower case (HTTP
+ * API v2 lower-cases them all).
+ */
+function isHeaderNamed(key: string, lower: string): boolean {
+  return key === lower || (key.length === lower.length && key.toLowerCase() === lower)
+}
+
+/**
  * Every value of a request header, whatever its case, from `multiValueHeaders`
  * when the event has them (they hold all the values) and `headers` otherwise.
  */
@@ -74,7 +84,7 @@ export function readHeaderValues(event: HttpEvent, name: string): string[] {
     const values: string[] = []
     for (const key in multi) {
       const list = multi[key]
-      if (key.toLowerCase() !== lower || !Array.isArray(list)) continue
+      if (!Array.isArray(list) || !isHeaderNamed(key, lower)) continue
       for (const value of list) if (typeof value === 'string') values.push(value)
     }
     if (values.length > 0) return values
@@ -83,15 +93,34 @@ export function readHeaderValues(event: HttpEvent, name: string): string[] {
   if (single) {
     for (const key in single) {
       const value = single[key]
-      if (key.toLowerCase() === lower && typeof value === 'string') return [value]
+      if (typeof value === 'string' && isHeaderNamed(key, lower)) return [value]
     }
   }
   return []
 }
 
-/** The first value of a request header, case-insensitively, or `undefined`. */
+/**
+ * The first value of a request header, case-insensitively, or `undefined`:
+ * `readHeaderValues(event, name)[0]`, without building the list.
+ */
 export function readHeader(event: HttpEvent, name: string): string | undefined {
-  return readHeaderValues(event, name)[0]
+  const lower = name.toLowerCase()
+  const multi = event.multiValueHeaders
+  if (multi) {
+    for (const key in multi) {
+      const list = multi[key]
+      if (!Array.isArray(list) || !isHeaderNamed(key, lower)) continue
+      for (const value of list) if (typeof value === 'string') return value
+    }
+  }
+  const single = event.headers
+  if (single) {
+    for (const key in single) {
+      const value = single[key]
+      if (typeof value === 'string' && isHeaderNamed(key, lower)) return value
+    }
+  }
+  return undefined
 }
 
 /** The request method, upper-case, from whichever field the shape uses. */

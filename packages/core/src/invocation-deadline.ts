@@ -88,13 +88,74 @@ export interface InvocationDeadline {
   detach(): void
 }
 
-interface DeadlineState {
-  readonly controller: AbortController
-  timedOut: boolean
-  readonly hooks: Map<string, InvocationTimeoutHook>
+/**
+ * One tracked invocation: its own handle. Everything is created on demand,
+ * because this runs on every request and most invocations end in time: the
+ * `AbortController` only when someone reads the signal (or it must abort),
+ * the hook list only when a hook registers. One object per invocation, no
+ * closures, keeps the per-request garbage small.
+ */
+class TrackedDeadline implements InvocationDeadline {
+  readonly #context: object
+  #timedOut = false
+  #controller: AbortController | undefined
+  /** The abort reason, kept when `expire()` came before anyone read the signal. */
+  #reason: unknown
+  /** `[name, hook, name, hook, …]` in registration order: a flat list is cheaper than a `Map` for the one or two hooks an invocation has. */
+  #hooks: (string | InvocationTimeoutHook)[] | undefined
+
+  constructor(context: object) {
+    this.#context = context
+  }
+
+  get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController()
+      // Read for the first time after it expired: aborted already, as it would be had it been read before.
+      if (this.#timedOut) this.#controller.abort(this.#reason)
+    }
+    return this.#controller.signal
+  }
+
+  get timedOut(): boolean {
+    return this.#timedOut
+  }
+
+  expire(reason: unknown = new DOMException('The invocation is about to time out.', 'TimeoutError')) {
+    if (this.#timedOut) return []
+    this.#timedOut = true
+    const hooks = this.#hooks ?? []
+    this.#hooks = undefined
+    const entries: InvocationTimeoutHookEntry[] = []
+    for (let index = hooks.length - 2; index >= 0; index -= 2) {
+      entries.push({ name: hooks[index] as string, hook: hooks[index + 1] as InvocationTimeoutHook })
+    }
+    this.#reason = reason
+    this.#controller?.abort(reason)
+    return entries
+  }
+
+  detach(): void {
+    if (!this.#timedOut && deadlines.get(this.#context) === this) deadlines.delete(this.#context)
+  }
+
+  /** See {@link onInvocationTimeout}. */
+  register(name: string, hook: InvocationTimeoutHook): boolean {
+    if (this.#timedOut) return false
+    const hooks = this.#hooks
+    if (!hooks) {
+      this.#hooks = [name, hook]
+      return true
+    }
+    const index = hooks.indexOf(name)
+    // Names sit at even positions; a hook is a function, so indexOf can only find a name.
+    if (index >= 0) hooks[index + 1] = hook
+    else hooks.push(name, hook)
+    return true
+  }
 }
 
-const deadlines = new WeakMap<object, DeadlineState>()
+const deadlines = new WeakMap<object, TrackedDeadline>()
 
 /**
  * Starts tracking the deadline of the invocation `context` belongs to. Used by
@@ -114,25 +175,9 @@ const deadlines = new WeakMap<object, DeadlineState>()
  */
 export function attachInvocationDeadline(context: object): InvocationDeadline | undefined {
   if (deadlines.has(context)) return undefined
-  const state: DeadlineState = { controller: new AbortController(), timedOut: false, hooks: new Map() }
-  deadlines.set(context, state)
-  return {
-    signal: state.controller.signal,
-    get timedOut() {
-      return state.timedOut
-    },
-    expire(reason = new DOMException('The invocation is about to time out.', 'TimeoutError')) {
-      if (state.timedOut) return []
-      state.timedOut = true
-      const entries = [...state.hooks].map(([name, hook]) => ({ name, hook })).reverse()
-      state.hooks.clear()
-      state.controller.abort(reason)
-      return entries
-    },
-    detach() {
-      if (!state.timedOut && deadlines.get(context) === state) deadlines.delete(context)
-    },
-  }
+  const deadline = new TrackedDeadline(context)
+  deadlines.set(context, deadline)
+  return deadline
 }
 
 /**
@@ -158,10 +203,7 @@ export function attachInvocationDeadline(context: object): InvocationDeadline | 
  * ```
  */
 export function onInvocationTimeout(context: object, name: string, hook: InvocationTimeoutHook): boolean {
-  const state = deadlines.get(context)
-  if (!state || state.timedOut) return false
-  state.hooks.set(name, hook)
-  return true
+  return deadlines.get(context)?.register(name, hook) ?? false
 }
 
 /**
@@ -176,7 +218,7 @@ export function onInvocationTimeout(context: object, name: string, hook: Invocat
  * ```
  */
 export function invocationSignal(context: object): AbortSignal | undefined {
-  return deadlines.get(context)?.controller.signal
+  return deadlines.get(context)?.signal
 }
 
 /**

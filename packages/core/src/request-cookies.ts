@@ -1,4 +1,3 @@
-import { parseCookie } from 'cookie'
 import { detectEventShape, EventShape, type HttpEvent, readHeaderValues } from './http-event.js'
 
 /**
@@ -21,11 +20,49 @@ function cookieStrings(event: HttpEvent): string[] {
   return readHeaderValues(event, 'cookie')
 }
 
-function safeDecode(value: string): string | undefined {
+/** Percent-decodes a cookie value; only values with a `%` pay for the call. Malformed escapes keep the raw text. */
+function decodeValue(value: string): string {
+  if (!value.includes('%')) return value
   try {
     return decodeURIComponent(value)
   } catch {
     return value // malformed %-escapes: keep the raw text, never throw
+  }
+}
+
+/** `text.slice(start, end)` without the spaces and tabs at either end (what the `cookie` package trims). */
+function trimmedSlice(text: string, start: number, end: number): string {
+  while (start < end && (text.charCodeAt(start) === 32 || text.charCodeAt(start) === 9)) start++
+  while (end > start && (text.charCodeAt(end - 1) === 32 || text.charCodeAt(end - 1) === 9)) end--
+  return text.slice(start, end)
+}
+
+/**
+ * Adds every `name=value` pair of one header to `cookies`, in order. A pair
+ * is what lies between two `;`: the name before its first `=` and the value
+ * after it, spaces and tabs trimmed, the value percent-decoded. Pairs without
+ * `=` are skipped, as is a bare `=`. Unlike `cookie.parse`, a repeated name keeps every value.
+ * One pass, no intermediate arrays or objects: this runs on every request.
+ */
+function addPairs(header: string, cookies: Map<string, string[]>): void {
+  const length = header.length
+  let start = 0
+  // The next `=` at or after `start`, found once and reused while the pairs before it have none (keeps this linear).
+  let equals = header.indexOf('=')
+  while (start < length && equals !== -1) {
+    let end = header.indexOf(';', start)
+    if (end === -1) end = length
+    if (equals < start) equals = header.indexOf('=', start)
+    if (equals === -1) break
+    // `=` alone is no pair (as in `cookie.parse`), but ` =` is one, with an empty name.
+    if (equals < end && end - start >= 2) {
+      const name = trimmedSlice(header, start, equals)
+      const value = decodeValue(trimmedSlice(header, equals + 1, end))
+      const values = cookies.get(name)
+      if (values) values.push(value)
+      else cookies.set(name, [value])
+    }
+    start = end + 1
   }
 }
 
@@ -45,19 +82,7 @@ export function parseRequestCookies(event: HttpEvent): RequestCookies {
   const cookies = new Map<string, string[]>()
   for (const header of cookieStrings(event)) {
     if (typeof header !== 'string' || header.length > MAX_COOKIE_HEADER_BYTES) continue
-    // `cookie.parse` keeps only the first value of a repeated name, so split
-    // the pairs ourselves and let it parse each one.
-    for (const pair of header.split(';')) {
-      if (!pair.includes('=')) continue // `cookie1` with no value: not a cookie we can use
-      const parsed = parseCookie(pair, { decode: safeDecode })
-      for (const name in parsed) {
-        const value = parsed[name]
-        if (value === undefined) continue
-        const values = cookies.get(name)
-        if (values) values.push(value)
-        else cookies.set(name, [value])
-      }
-    }
+    addPairs(header, cookies)
   }
   parsedByEvent.set(event, cookies)
   return cookies

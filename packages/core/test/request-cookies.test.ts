@@ -111,3 +111,42 @@ describe('parseRequestCookies limits and edge cases', () => {
     expect(parseRequestCookies(other).get('a')).toEqual(['2'])
   })
 })
+
+describe('parseRequestCookies: the pair grammar', () => {
+  const rest = (header: string): HttpEvent => ({ httpMethod: 'GET', headers: { Cookie: header } })
+
+  test('spaces and tabs around names and values are trimmed; other characters are kept', () => {
+    expect(entries(rest(' a = 1 ;\tb\t=\t2\t; c="q"'))).toEqual([
+      ['a', ['1']],
+      ['b', ['2']],
+      ['c', ['"q"']],
+    ])
+  })
+
+  test('the value runs from the first `=` to the next `;`', () => {
+    expect(entries(rest('a=b=c;d==;e='))).toEqual([
+      ['a', ['b=c']],
+      ['d', ['=']],
+      ['e', ['']],
+    ])
+  })
+
+  test('a bare `=` is no pair, but ` =x` is one with an empty name', () => {
+    expect(entries(rest('=;x;=1;;'))).toEqual([['', ['1']]])
+    expect(entries(rest('='))).toEqual([])
+  })
+
+  test('%-escapes are decoded; malformed ones keep the raw text', () => {
+    expect(entries(rest('a=%20x%41;b=%E0%A4%A;c=100%'))).toEqual([
+      ['a', [' xA']],
+      ['b', ['%E0%A4%A']],
+      ['c', ['100%']],
+    ])
+  })
+
+  test('pairs without `=` are skipped however many there are; the pair after them is read', () => {
+    // Each pair would rescan the rest of the header for `=` if the search were not reused: quadratic.
+    expect(entries(rest(`${';'.repeat(16 * 1024 - 4)}a=1`))).toEqual([['a', ['1']]])
+    expect(entries(rest('x;'.repeat(8 * 1024)))).toEqual([])
+  })
+})

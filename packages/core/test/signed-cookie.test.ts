@@ -1,5 +1,7 @@
+import { createHmac } from 'node:crypto'
 import { describe, expect, test } from '@jest/globals'
 import { ConfigurationError, generateSessionId, MIN_SECRET_LENGTH, SignedCookieCodec } from '@lambda-session/core'
+import fc from 'fast-check'
 
 const secretA = 'test-secret-A-0123456789abcdefghijk'
 const secretB = 'test-secret-B-0123456789abcdefghijk'
@@ -70,6 +72,56 @@ describe('SignedCookieCodec: sign and verify', () => {
     const value = codec.sign('sid', id)
     expect(codec.verify('sid', `${value}!!`)).toBeUndefined()
     expect(codec.verify('sid', `${value}=`)).toBeUndefined()
+  })
+})
+
+describe('SignedCookieCodec: the MAC is HMAC-SHA256 (RFC 2104)', () => {
+  // The codec computes HMAC from two SHA-256 calls; it must agree with Node's own HMAC bit for bit.
+  const text = fc.string({ unit: 'binary', maxLength: 120 }) // any UTF-16, lone surrogates included
+  const secret = fc
+    .tuple(fc.string({ unit: 'grapheme', minLength: MIN_SECRET_LENGTH, maxLength: 40 }), text)
+    .map(([start, rest]) => start + rest) // shorter and longer than SHA-256's 64-byte block, non-ASCII too
+
+  test('sign() equals createHmac for any secret, name and payload', () => {
+    fc.assert(
+      fc.property(secret, text, text, (key, name, payload) => {
+        const codec = new SignedCookieCodec([key])
+        const expected = createHmac('sha256', key).update(`${name}=${payload}`).digest('base64url')
+        expect(codec.sign(name, payload)).toBe(`${payload}.${expected}`)
+      }),
+      { numRuns: 300 },
+    )
+  })
+
+  test('a value signed by createHmac verifies, under every secret of the ring', () => {
+    fc.assert(
+      fc.property(fc.array(secret, { minLength: 1, maxLength: 3 }), fc.nat(), (keys, pick) => {
+        const key = keys[pick % keys.length] as string
+        const id = generateSessionId()
+        const value = `${id}.${createHmac('sha256', key).update(`sid=${id}`).digest('base64url')}`
+        expect(new SignedCookieCodec(keys).verify('sid', value)).toBe(id)
+      }),
+      { numRuns: 100 },
+    )
+  })
+
+  test('a payload far longer than the buffer prepared for it signs correctly', () => {
+    const codec = new SignedCookieCodec([secretA])
+    const long = '€'.repeat(2000)
+    expect(codec.sign('sid', long)).toBe(
+      `${long}.${createHmac('sha256', secretA).update(`sid=${long}`).digest('base64url')}`,
+    )
+    expect(codec.sign('sid', 'short')).toBe(
+      `short.${createHmac('sha256', secretA).update('sid=short').digest('base64url')}`,
+    )
+  })
+
+  test('of the 64 possible last characters of a signature, only the canonical one verifies', () => {
+    const codec = new SignedCookieCodec([secretA])
+    const value = codec.sign('sid', generateSessionId())
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+    const accepted = [...alphabet].filter((char) => codec.verify('sid', value.slice(0, -1) + char) !== undefined)
+    expect(accepted).toEqual([value.slice(-1)])
   })
 })
 

@@ -21,6 +21,8 @@ import {
   silentLogger,
 } from '@lambda-session/core'
 import { isConditionalCheckFailed, PACKAGE_NAME, toStoreError } from './dynamodb-errors.js'
+import type { LargeSessionOptions } from './large-session-options.js'
+import { LargeSessionStore } from './large-session-store.js'
 import { sendWithinBudget } from './send-within-budget.js'
 import { type SessionCommitItems, sessionCommitItems } from './session-commit-items.js'
 import {
@@ -57,6 +59,14 @@ export interface DynamoDBSessionStoreOptions extends StoreCallOptions, StoreClie
    * @default silentLogger
    */
   logger?: Logger
+  /**
+   * Opt-in S3 overflow: a session whose item would pass `thresholdBytes`
+   * (default 100 KB) keeps its data in one S3 object the item points to
+   * (reads of it take a `GetItem` and a `GetObject`). Sessions under the
+   * threshold are read and written as without it. See the README.
+   * @default none: every session lives in its item, up to DynamoDB's 400 KB
+   */
+  largeSessions?: LargeSessionOptions
 }
 
 const options = { package: PACKAGE_NAME }
@@ -82,6 +92,8 @@ export class DynamoDBSessionStore implements SessionStore {
   readonly #client: DynamoDBClient
   readonly #logger: Logger
   readonly #budget: StoreCallBudget
+  /** Set with `largeSessions`: it then serves every method but `destroyUserSessions`. */
+  readonly #large: LargeSessionStore | undefined
 
   constructor(storeOptions: DynamoDBSessionStoreOptions) {
     const { tableName, logger = silentLogger } = storeOptions ?? {}
@@ -100,6 +112,10 @@ export class DynamoDBSessionStore implements SessionStore {
     this.tableName = tableName
     this.#logger = logger
     this.#budget = budget
+    const { largeSessions } = storeOptions
+    this.#large = largeSessions
+      ? new LargeSessionStore({ client, tableName, budget, logger }, largeSessions)
+      : undefined
   }
 
   /** One request within the store's time budget (see {@link StoreCallOptions}). */
@@ -109,6 +125,7 @@ export class DynamoDBSessionStore implements SessionStore {
 
   /** One strongly consistent `GetItem`; a missing or malformed item is `undefined`. */
   async load(idHash: string): Promise<SessionRecord | undefined> {
+    if (this.#large) return this.#large.load(idHash)
     let output: GetItemCommandOutput
     try {
       const command = new GetItemCommand({ TableName: this.tableName, Key: sessionKey(idHash), ConsistentRead: true })
@@ -129,6 +146,7 @@ export class DynamoDBSessionStore implements SessionStore {
 
   /** One `PutItem` that refuses to overwrite an existing item. */
   async create(record: SessionRecord): Promise<void> {
+    if (this.#large) return this.#large.create(record)
     const estimatedBytes = this.#checkSize(record)
     const item = toSessionItem(record)
     try {
@@ -148,6 +166,7 @@ export class DynamoDBSessionStore implements SessionStore {
 
   /** One conditional `UpdateItem` (none when there is nothing to write). */
   async update(idHash: string, update: SessionUpdate): Promise<void> {
+    if (this.#large) return this.#large.update(idHash, update)
     const compiled = compileSessionUpdate(update)
     if (!compiled) return
     try {
@@ -176,6 +195,7 @@ export class DynamoDBSessionStore implements SessionStore {
 
   /** One `TransactWriteItems`: put the new item, delete the old one only if it still exists. */
   async replace(oldIdHash: string, record: SessionRecord): Promise<void> {
+    if (this.#large) return this.#large.replace(oldIdHash, record)
     if (oldIdHash === record.idHash) throw new TypeError('replace() needs a new id hash; the old one is retired.')
     const estimatedBytes = this.#checkSize(record)
     const item = toSessionItem(record)
@@ -213,6 +233,7 @@ export class DynamoDBSessionStore implements SessionStore {
 
   /** One unconditional `DeleteItem`: deleting a missing session is fine. */
   async destroy(idHash: string): Promise<void> {
+    if (this.#large) return this.#large.destroy(idHash)
     try {
       const command = new DeleteItemCommand({ TableName: this.tableName, Key: sessionKey(idHash) })
       await this.#send('destroy', true, (abortSignal) => this.#client.send(command, { abortSignal }))
@@ -229,11 +250,13 @@ export class DynamoDBSessionStore implements SessionStore {
   /**
    * The session write as members of a `TransactWriteItems` call, for
    * `DynamoDBIdempotencyStore.completeWithSessionWrite`: the same writes and
-   * conditions as this store's methods, sent by its client.
+   * conditions as this store's methods, sent by its client. `undefined` with
+   * `largeSessions`: a write that may touch S3 can't join a transaction.
    *
    * @internal
    */
   commitItems(write: SessionWrite): SessionCommitItems | undefined {
+    if (this.#large) return undefined
     return sessionCommitItems(this.#client, this.tableName, write)
   }
 

@@ -13,6 +13,8 @@ export {
   idempotencyTableDefaults,
   idempotencyTableDefinition,
 } from './idempotency-table.js'
+export { LARGE_SESSION_ATTRIBUTES } from './large-session-item.js'
+export { type LargeSessionOptions, largeSessionDefaults } from './large-session-options.js'
 export { SESSION_ATTRIBUTES, SESSION_USER_INDEX } from './session-item.js'
 export {
   type EnsureSessionTableOptions,

@@ -1,4 +1,4 @@
-import type { AttributeValue, CancellationReason, DynamoDBClient, TransactWriteItem } from '@aws-sdk/client-dynamodb'
+import type { CancellationReason, DynamoDBClient, TransactWriteItem } from '@aws-sdk/client-dynamodb'
 import {
   DYNAMODB_MAX_ITEM_BYTES,
   type LambdaSessionError,
@@ -37,12 +37,19 @@ function failed(reason: CancellationReason | undefined): boolean {
   return reason?.Code !== undefined && reason.Code !== 'None'
 }
 
-function checkedItem(record: SessionRecord): { item: Record<string, AttributeValue>; estimatedBytes: number } {
+/** The `Put` of a new session item that never overwrites one, after checking its size. */
+function putNewItem(tableName: string, record: SessionRecord): { put: TransactWriteItem; estimatedBytes: number } {
   const estimatedBytes = estimateSessionItemBytes(record)
   if (estimatedBytes > DYNAMODB_MAX_ITEM_BYTES) {
     throw new SessionTooLargeError(estimatedBytes, DYNAMODB_MAX_ITEM_BYTES, options)
   }
-  return { item: toSessionItem(record), estimatedBytes }
+  const put = {
+    TableName: tableName,
+    Item: toSessionItem(record),
+    ConditionExpression: 'attribute_not_exists(#pk)',
+    ExpressionAttributeNames: names,
+  }
+  return { put: { Put: put }, estimatedBytes }
 }
 
 /**
@@ -60,20 +67,11 @@ function checkedItem(record: SessionRecord): { item: Record<string, AttributeVal
 export function sessionCommitItems(client: DynamoDBClient, tableName: string, write: SessionWrite): SessionCommitItems {
   switch (write.kind) {
     case 'create': {
-      const { item } = checkedItem(write.record)
+      const { put } = putNewItem(tableName, write.record)
       return {
         client,
-        items: [
-          {
-            Put: {
-              TableName: tableName,
-              Item: item,
-              ConditionExpression: 'attribute_not_exists(#pk)',
-              ExpressionAttributeNames: names,
-            },
-          },
-        ],
-        cancelled: (error, [put]) => (failed(put) ? sessionExistsError(error) : undefined),
+        items: [put],
+        cancelled: (error, [reason]) => (failed(reason) ? sessionExistsError(error) : undefined),
       }
     }
     case 'update': {
@@ -114,27 +112,16 @@ export function sessionCommitItems(client: DynamoDBClient, tableName: string, wr
       }
     }
     case 'replace': {
-      const { item, estimatedBytes } = checkedItem(write.record)
+      const { put, estimatedBytes } = putNewItem(tableName, write.record)
+      const retire = {
+        TableName: tableName,
+        Key: sessionKey(write.oldIdHash),
+        ConditionExpression: 'attribute_exists(#pk)',
+        ExpressionAttributeNames: names,
+      }
       return {
         client,
-        items: [
-          {
-            Put: {
-              TableName: tableName,
-              Item: item,
-              ConditionExpression: 'attribute_not_exists(#pk)',
-              ExpressionAttributeNames: names,
-            },
-          },
-          {
-            Delete: {
-              TableName: tableName,
-              Key: sessionKey(write.oldIdHash),
-              ConditionExpression: 'attribute_exists(#pk)',
-              ExpressionAttributeNames: names,
-            },
-          },
-        ],
+        items: [put, { Delete: retire }],
         cancelled: (error, reasons) =>
           reasons.some(failed) ? replaceCancelledError(error, reasons, estimatedBytes) : undefined,
       }

@@ -1,6 +1,6 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb'
-import { convertToAttr, type marshallOptions } from '@aws-sdk/util-dynamodb'
 import { estimateValueBytes, type SessionRecord } from '@lambda-session/core'
+import { MAX_VALUE_NESTING, toSessionValueAttribute } from './session-value-attributes.js'
 
 /**
  * Attribute names of a session item. Short names keep every item and every
@@ -41,48 +41,6 @@ export const SESSION_ATTRIBUTES = {
  * ```
  */
 export const SESSION_USER_INDEX = 'userId-index'
-
-/**
- * How session values are marshalled: `undefined` members vanish (as they do
- * in JSON) and large numbers are stored as given, because session values are
- * plain JSON whose numbers already are JS doubles.
- */
-const MARSHALL_OPTIONS: marshallOptions = { removeUndefinedValues: true, allowImpreciseNumbers: true }
-
-/**
- * DynamoDB numbers lie below 1E+126 in magnitude (its largest is 38 nines
- * times 1E+88, which as a double rounds to 1E+126) and, apart from 0, at
- * least 1E-130.
- */
-const NUMBER_CEILING = 1e126
-const SMALLEST_NUMBER = 1e-130
-
-/**
- * Refuses, before any request, the JSON values DynamoDB can't store, which
- * would otherwise come back as a bare `ValidationException`: an empty
- * object key inside a value, and numbers outside DynamoDB's range.
- */
-function checkStorable(value: unknown, key: string): void {
-  if (typeof value === 'string') {
-    // A lone UTF-16 surrogate has no UTF-8 form: DynamoDB fails the request with an internal error.
-    if (!value.isWellFormed()) throw new TypeError(`Session value of '${key}' holds a lone UTF-16 surrogate.`)
-  } else if (typeof value === 'number') {
-    const size = Math.abs(value)
-    if (size >= NUMBER_CEILING || (size !== 0 && size < SMALLEST_NUMBER)) {
-      throw new TypeError(`Session value of '${key}' holds a number outside DynamoDB's range (1E-130 to 9.99E+125).`)
-    }
-  } else if (Array.isArray(value)) {
-    for (const element of value) checkStorable(element, key)
-  } else if (typeof value === 'object' && value !== null) {
-    for (const [member, memberValue] of Object.entries(value)) {
-      if (member === '')
-        throw new TypeError(`Session value of '${key}' has an empty object key, which DynamoDB can't store.`)
-      if (!member.isWellFormed())
-        throw new TypeError(`Session value of '${key}' has an object key with a lone surrogate.`)
-      checkStorable(memberValue, key)
-    }
-  }
-}
 
 /**
  * DynamoDB has no empty attribute names, so an empty session key can't be stored.
@@ -127,8 +85,11 @@ function fromAttributeMap(map: Record<string, AttributeValue>): Record<string, u
 }
 
 /**
- * Converts one JSON value to a DynamoDB attribute value; `key` names it in
- * the `TypeError` thrown for a value DynamoDB can't store.
+ * Converts one JSON session value to a DynamoDB attribute value; `key` names
+ * it in the `TypeError` thrown, before any request, for a value DynamoDB
+ * can't store (see `toSessionValueAttribute`). `maxNesting` is the levels of
+ * arrays and objects it may nest: {@link MAX_VALUE_NESTING} for a value
+ * stored under its key, one less for an element appended to a key's list.
  *
  * @internal
  * @example
@@ -136,9 +97,8 @@ function fromAttributeMap(map: Record<string, AttributeValue>): Record<string, u
  * toAttributeValue({ sku: 'A1' }, 'cart') // { M: { sku: { S: 'A1' } } }
  * ```
  */
-export function toAttributeValue(value: unknown, key: string): AttributeValue {
-  checkStorable(value, key)
-  return convertToAttr(value, MARSHALL_OPTIONS)
+export function toAttributeValue(value: unknown, key: string, maxNesting = MAX_VALUE_NESTING): AttributeValue {
+  return toSessionValueAttribute(value, key, maxNesting)
 }
 
 /**

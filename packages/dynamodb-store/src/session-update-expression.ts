@@ -2,6 +2,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb'
 import { type KeyChange, LambdaSessionError, type SessionUpdate } from '@lambda-session/core'
 import { PACKAGE_NAME } from './dynamodb-errors.js'
 import { checkKey, SESSION_ATTRIBUTES, toAttributeValue, ttlSeconds } from './session-item.js'
+import { MAX_VALUE_NESTING } from './session-value-attributes.js'
 
 /** DynamoDB's limit on each expression string (placeholders are ASCII, so characters are bytes). */
 const MAX_EXPRESSION_BYTES = 4096
@@ -109,7 +110,10 @@ export function compileSessionUpdate(update: SessionUpdate): CompiledSessionUpda
       }
       case 'append': {
         values[':empty'] = { L: [] }
-        values[`:a${index}`] = { L: change.values.map((value) => toAttributeValue(value ?? null, change.key)) }
+        // An appended element lands inside the key's list, one level below the key: it may nest one level less.
+        values[`:a${index}`] = {
+          L: change.values.map((value) => toAttributeValue(value ?? null, change.key, MAX_VALUE_NESTING - 1)),
+        }
         sets.push(`${dataPath} = list_append(if_not_exists(${dataPath}, :empty), :a${index})`)
         atomicKeys.push(change.key)
         break

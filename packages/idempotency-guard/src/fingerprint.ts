@@ -1,14 +1,30 @@
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import { type HttpEvent, readHeader, readMethod, readPath } from '@lambda-session/core'
 
-/** JSON with object keys sorted at every level, so `{a,b}` and `{b,a}` hash alike. */
+/**
+ * JSON with object keys sorted at every level, so `{a,b}` and `{b,a}` hash
+ * alike. Built by appending to one string, without the per-level arrays a
+ * `map().join()` would make: it runs on every guarded request.
+ */
 function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
+  if (Array.isArray(value)) {
+    let text = '['
+    for (let index = 0; index < value.length; index++) {
+      if (index > 0) text += ','
+      // A hole stays empty, as `map().join()` left it: fingerprints must not change between versions.
+      if (index in value) text += canonicalJson(value[index])
+    }
+    return `${text}]`
+  }
   if (value !== null && typeof value === 'object') {
-    const entries = Object.keys(value)
-      .sort()
-      .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`)
-    return `{${entries.join(',')}}`
+    const keys = Object.keys(value).sort()
+    let text = '{'
+    for (let index = 0; index < keys.length; index++) {
+      const key = keys[index] as string
+      if (index > 0) text += ','
+      text += `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`
+    }
+    return `${text}}`
   }
   return JSON.stringify(value) ?? 'null'
 }
@@ -51,5 +67,5 @@ export function defaultFingerprint(event: HttpEvent): string {
 /** Hashes whatever the fingerprint function returned. */
 export function hashFingerprint(value: unknown): string {
   const text = typeof value === 'string' ? value : canonicalJson(value)
-  return createHash('sha256').update(text).digest('base64url')
+  return hash('sha256', text, 'base64url')
 }

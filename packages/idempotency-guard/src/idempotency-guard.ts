@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto'
+import { hash, randomUUID } from 'node:crypto'
 import {
   acceptDeferredSessionWrite,
   type DeferredSessionWrite,
@@ -222,9 +222,8 @@ export const idempotencyGuard = (opts: IdempotencyGuardOptions) => {
       return errorResponse(new IdempotencyKeyInvalidError(options.headerName, MAX_IDEMPOTENCY_KEY_LENGTH))
 
     const now = clock()
-    const keyHash = createHash('sha256')
-      .update(`${options.scope({ event, context })}\n${reading.key}`)
-      .digest('base64url')
+    // One-shot hash: no Hash object per request.
+    const keyHash = hash('sha256', `${options.scope({ event, context })}\n${reading.key}`, 'base64url')
     const fingerprint = hashFingerprint(options.fingerprint(event))
 
     const cached = cache?.get(keyHash, now)

@@ -52,5 +52,5 @@ export function defaultScope({ event, context }: ScopeInput): string {
     if (typeof subject === 'string' && subject.length > 0) caller = `subject:${subject}`
     else if (principal) caller = `principal:${principal}`
   }
-  return [context.functionName ?? '', routeOf(event), caller].join('\n')
+  return `${context.functionName ?? ''}\n${routeOf(event)}\n${caller}`
 }

@@ -9,6 +9,7 @@ import {
   resolveSessionOptions,
   type SessionOptions,
   type SessionRecord,
+  type SessionSealer,
   StoreUnavailableError,
 } from '@lambda-session/core'
 import {
@@ -101,6 +102,28 @@ async function loadRecord(idHash: string, options: ResolvedSessionOptions): Prom
   }
 }
 
+/** The first candidate value that verifies as a signed session id, if any. */
+function verifiedId(values: readonly string[], options: ResolvedSessionOptions): string | undefined {
+  for (const value of values.slice(0, MAX_COOKIE_CANDIDATES)) {
+    const verified = options.codec.verify(options.cookieName, value)
+    if (verified !== undefined && isSessionId(verified)) return verified
+  }
+  return undefined
+}
+
+/**
+ * Sealed stores (`@lambda-session/cookie-store`): the record sealed in the
+ * first candidate that opens with the key ring, as `sessionLoader` reads
+ * it. No store is read: the cookie is the session.
+ */
+function unsealedRecord(values: readonly string[], options: ResolvedSessionOptions, sealer: SessionSealer) {
+  for (const value of values.slice(0, MAX_COOKIE_CANDIDATES)) {
+    const sealed = sealer.unseal(options.cookieName, value)
+    if (sealed && isSessionId(sealed.id)) return sealed.record
+  }
+  return undefined
+}
+
 async function judge(
   event: SessionAuthorizerEvent,
   options: ResolvedSessionOptions,
@@ -108,17 +131,17 @@ async function judge(
 ): Promise<Verdict> {
   const values = parseRequestCookies(cookieSource(event)).get(options.cookieName) ?? []
   if (values.length === 0) return { allow: false, reason: DenyReason.NoCookie }
-  let id: string | undefined
-  for (const value of values.slice(0, MAX_COOKIE_CANDIDATES)) {
-    const verified = options.codec.verify(options.cookieName, value)
-    if (verified !== undefined && isSessionId(verified)) {
-      id = verified
-      break
-    }
+  let record: SessionRecord | undefined
+  if (options.sealer) {
+    record = unsealedRecord(values, options, options.sealer)
+    if (!record) return { allow: false, reason: DenyReason.CookieRejected }
+  } else {
+    const id = verifiedId(values, options)
+    if (id === undefined) return { allow: false, reason: DenyReason.CookieRejected }
+    record = await loadRecord(hashSessionId(id), options)
+    if (!record) return { allow: false, reason: DenyReason.SessionUnknown }
   }
-  if (id === undefined) return { allow: false, reason: DenyReason.CookieRejected }
-  const record = await loadRecord(hashSessionId(id), options)
-  if (!record) return { allow: false, reason: DenyReason.SessionUnknown }
+  // The loader's rule, with the same options: idle timeout, then absolute lifetime.
   const now = options.clock()
   if (now - record.lastSeenAt > options.idleTimeoutMs || now - record.createdAt > options.absoluteTimeoutMs) {
     return { allow: false, reason: DenyReason.SessionExpired }
@@ -131,7 +154,9 @@ async function judge(
  * An API Gateway Lambda authorizer (a handler, not a middleware) that lets a
  * request through only with a valid lambda-session cookie: signed with one of
  * `secrets`, known to the store (one `GetItem`), not expired, and by default
- * belonging to a signed-in user. The backend finds the user id in
+ * belonging to a signed-in user. With a sealed store (`CookieSessionStore`)
+ * the cookie must open with one of `secrets` instead, and nothing is read:
+ * the session, its owner and its timestamps are inside the seal. The backend finds the user id in
  * `requestContext.authorizer.lambda.userId` (HTTP API) or
  * `requestContext.authorizer.userId` (REST).
  *

@@ -18,18 +18,22 @@ export function createLocalDynamoDBClient(endpoint: string): DynamoDBClient {
   })
 }
 
-/** What {@link trackDynamoDBCalls} has counted so far. */
-export interface DynamoDBCallCounter {
+/** What {@link trackClientCalls} has counted so far. */
+export interface ClientCallCounter {
   /** Calls by command name, e.g. `{ GetItemCommand: 1, UpdateItemCommand: 1 }`. */
   readonly counts: Record<string, number>
   /** Calls of one command (0 if none). */
   count(commandName: string): number
-  /** Every call, reads and writes alike. */
+  /** Every call. */
   total(): number
-  /** Calls that write: PutItem, UpdateItem, DeleteItem, TransactWriteItems, BatchWriteItem. */
-  writes(): number
   /** Starts counting from zero again. */
   reset(): void
+}
+
+/** What {@link trackDynamoDBCalls} has counted so far. */
+export interface DynamoDBCallCounter extends ClientCallCounter {
+  /** Calls that write: PutItem, UpdateItem, DeleteItem, TransactWriteItems, BatchWriteItem. */
+  writes(): number
 }
 
 const WRITE_COMMANDS = new Set([
@@ -43,20 +47,20 @@ const WRITE_COMMANDS = new Set([
 let trackerId = 0
 
 /**
- * Counts every command the client sends (each is one round trip; SDK retries
- * of one command count once), so tests can assert round trips exactly.
+ * Counts every command an AWS SDK v3 client sends, whatever the service
+ * (each is one round trip; SDK retries of one command count once), so tests
+ * can assert round trips exactly.
  *
  * @example
  * ```ts
- * const calls = trackDynamoDBCalls(client)
- * await handler(event, context)
- * expect(calls.count('GetItemCommand')).toBe(1)
- * expect(calls.writes()).toBe(0)
+ * const s3Calls = trackClientCalls(s3Client)
+ * expect(s3Calls.count('GetObjectCommand')).toBe(0)
  * ```
  */
-export function trackDynamoDBCalls(client: DynamoDBClient): DynamoDBCallCounter {
+export function trackClientCalls(client: { middlewareStack: unknown }): ClientCallCounter {
   const counts: Record<string, number> = {}
-  client.middlewareStack.add(
+  // Every v3 client's stack takes the same initialize-step middleware; typed through DynamoDB's.
+  ;(client.middlewareStack as DynamoDBClient['middlewareStack']).add(
     (next, context) => async (args) => {
       const name = String(context.commandName)
       counts[name] = (counts[name] ?? 0) + 1
@@ -68,9 +72,26 @@ export function trackDynamoDBCalls(client: DynamoDBClient): DynamoDBCallCounter 
     counts,
     count: (commandName) => counts[commandName] ?? 0,
     total: () => Object.values(counts).reduce((sum, n) => sum + n, 0),
-    writes: () => Object.entries(counts).reduce((sum, [name, n]) => sum + (WRITE_COMMANDS.has(name) ? n : 0), 0),
     reset: () => {
       for (const key of Object.keys(counts)) delete counts[key]
     },
   }
+}
+
+/**
+ * {@link trackClientCalls} for a DynamoDB client, plus the count of writes.
+ *
+ * @example
+ * ```ts
+ * const calls = trackDynamoDBCalls(client)
+ * await handler(event, context)
+ * expect(calls.count('GetItemCommand')).toBe(1)
+ * expect(calls.writes()).toBe(0)
+ * ```
+ */
+export function trackDynamoDBCalls(client: DynamoDBClient): DynamoDBCallCounter {
+  const tracker = trackClientCalls(client)
+  const writes = () =>
+    Object.entries(tracker.counts).reduce((sum, [name, n]) => sum + (WRITE_COMMANDS.has(name) ? n : 0), 0)
+  return Object.assign(tracker, { writes })
 }

@@ -30,6 +30,9 @@ interface MiddyCore {
 function handlerUnlessTimedOut(lambdaHandler: LambdaHandler): LambdaHandler {
   return function watchedLambdaHandler(event, context, options) {
     if (hasInvocationTimedOut(context)) throw new InvocationTimedOutError()
+    // Reading the signal makes the deadline's AbortController (it is lazy): only
+    // requests that reach the handler pay for it, not those a `before` answered.
+    // An own data property, as Middy's is: a getter object would cost more than the signal.
     const signal = invocationSignal(context)
     return lambdaHandler(event, context, signal ? { ...options, signal } : options)
   }
@@ -58,11 +61,19 @@ const watchdogExecutionMode: ExecutionMode = (
   // covers the whole chain instead.
   plugin.timeoutEarly = false
 
+  // The wrapped handler is made once, not per request; again only if `middy().handler()` swaps the handler.
+  let wrappedHandler: LambdaHandler | undefined
+  let wrappedFor: LambdaHandler | undefined
+
   const watchedRunRequest: RunRequest = async (request, befores, handler, afters, onErrors, pluginConfig) => {
     const watch = openWatch(request)
-    const running = core.runRequest(request, befores, handlerUnlessTimedOut(handler), afters, onErrors, pluginConfig)
+    if (handler !== wrappedFor || !wrappedHandler) {
+      wrappedHandler = handlerUnlessTimedOut(handler)
+      wrappedFor = handler
+    }
+    const running = core.runRequest(request, befores, wrappedHandler, afters, onErrors, pluginConfig)
     try {
-      const response = await Promise.race([running, watch.answer])
+      const response = await watch.race(running)
       // Once the timer fired the answer is the watchdog's, even if the chain
       // finished while the hooks ran: they already released what it held.
       return watch.fired ? await watch.answer : response

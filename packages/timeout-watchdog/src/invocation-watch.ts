@@ -1,11 +1,21 @@
 import type { InvocationDeadline } from '@lambda-session/core'
+import type { WatchdogRequest } from './options.js'
 
-/** What the middleware tells an armed watch to do. */
+/**
+ * What the middleware tells an armed watch to do. One object per middleware,
+ * shared by all its requests: the watch hands it the request and deadline, so
+ * arming allocates no closures.
+ */
 export interface WatchActions {
   /** Runs the hooks and builds the answer. Must not reject. */
-  fire(): Promise<unknown>
+  fire(request: WatchdogRequest, deadline: InvocationDeadline): Promise<unknown>
   /** Called once the abandoned request settles after the answer went out. */
   abandonedSettled(outcome: 'response' | 'error', error?: unknown): void
+}
+
+/** The timer's callback: a module function given the watch, so no closure is made per request. */
+function fireWatch(watch: InvocationWatch): void {
+  watch.fire()
 }
 
 /**
@@ -16,20 +26,16 @@ export interface WatchActions {
  * may touch the timer.
  */
 export class InvocationWatch {
-  /** Settles with the watchdog's answer once the timer fired; pending forever otherwise. */
-  readonly answer: Promise<unknown>
-  #resolveAnswer: (value: unknown) => void = () => {}
+  /** The watchdog's answer, once the timer fired. */
+  #answer: Promise<unknown> | undefined
+  /** Settles the promise {@link InvocationWatch.race} returned, if it was called. */
+  #settleRace: ((value: unknown) => void) | undefined
   #timer: NodeJS.Timeout | undefined
+  #request: WatchdogRequest | undefined
   #deadline: InvocationDeadline | undefined
   #actions: WatchActions | undefined
   #fired = false
   #closed = false
-
-  constructor() {
-    this.answer = new Promise((resolve) => {
-      this.#resolveAnswer = resolve
-    })
-  }
 
   /** Whether a middleware armed this watch already. */
   get armed(): boolean {
@@ -41,19 +47,45 @@ export class InvocationWatch {
     return this.#fired
   }
 
+  /** The watchdog's answer; only meaningful once {@link InvocationWatch.fired}. Never rejects. */
+  get answer(): Promise<unknown> {
+    return this.#answer ?? Promise.resolve(undefined)
+  }
+
+  /**
+   * Settles with `running`'s outcome, or with the watchdog's answer if the
+   * timer fires first: `Promise.race` with a promise that exists only once
+   * the timer fired.
+   */
+  race(running: Promise<unknown>): Promise<unknown> {
+    if (this.#fired) return this.answer
+    return new Promise((resolve, reject) => {
+      this.#settleRace = resolve
+      running.then(resolve, reject)
+    })
+  }
+
   /** Starts the timer. Refused (false) once armed or closed. */
-  arm(deadline: InvocationDeadline, delayMs: number, actions: WatchActions): boolean {
+  arm(request: WatchdogRequest, deadline: InvocationDeadline, delayMs: number, actions: WatchActions): boolean {
     if (this.#closed || this.armed) return false
+    this.#request = request
     this.#deadline = deadline
     this.#actions = actions
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined
-      // close() clears the timer, so this can't run after the invocation ended; the check is belt and braces.
-      if (this.#closed) return
-      this.#fired = true
-      this.#resolveAnswer(actions.fire())
-    }, delayMs)
+    this.#timer = setTimeout(fireWatch, delayMs, this)
     return true
+  }
+
+  /** @internal The timer's work: mark the invocation answered and start the answer. */
+  fire(): void {
+    this.#timer = undefined
+    // close() clears the timer, so this can't run after the invocation ended; the check is belt and braces.
+    if (this.#closed || this.#fired) return
+    this.#fired = true
+    this.#answer = (this.#actions as WatchActions).fire(
+      this.#request as WatchdogRequest,
+      this.#deadline as InvocationDeadline,
+    )
+    this.#settleRace?.(this.#answer)
   }
 
   /**
@@ -64,8 +96,9 @@ export class InvocationWatch {
   close(): void {
     if (this.#closed) return
     this.#closed = true
-    clearTimeout(this.#timer)
+    if (this.#timer !== undefined) clearTimeout(this.#timer)
     this.#timer = undefined
+    this.#settleRace = undefined
     if (!this.#fired) this.#deadline?.detach()
   }
 

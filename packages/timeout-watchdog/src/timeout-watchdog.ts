@@ -3,8 +3,7 @@ import {
   type InvocationDeadline,
   type InvocationTimeoutHookEntry,
 } from '@lambda-session/core'
-import type { InvocationWatch } from './invocation-watch.js'
-import { findWatch } from './invocation-watch.js'
+import { findWatch, type InvocationWatch, type WatchActions } from './invocation-watch.js'
 import {
   type ResolvedWatchdogOptions,
   resolveWatchdogOptions,
@@ -108,6 +107,18 @@ export const timeoutWatchdog = (opts: TimeoutWatchdogOptions = {}) => {
     logger[level](message, { package: pkg, event, ...details })
   }
 
+  // Shared by every request of this middleware: arming a watch allocates no closures.
+  const actions: WatchActions = {
+    fire: (request, deadline) => answerTimeout(request, deadline, options),
+    abandonedSettled: (outcome, error) =>
+      logger.info('the request answered by the watchdog has settled', {
+        package: pkg,
+        event: 'abandoned-settled',
+        outcome,
+        ...(error === undefined ? {} : { error: String(error) }),
+      }),
+  }
+
   function arm(request: WatchdogRequest, watch: InvocationWatch, remainingMs: number): void {
     const deadline = attachInvocationDeadline(request.context)
     if (!deadline) {
@@ -124,16 +135,7 @@ export const timeoutWatchdog = (opts: TimeoutWatchdogOptions = {}) => {
         marginMs,
       })
     }
-    watch.arm(deadline, Math.min(MAX_TIMER_MS, Math.max(0, remainingMs - marginMs)), {
-      fire: () => answerTimeout(request, deadline, options),
-      abandonedSettled: (outcome, error) =>
-        logger.info('the request answered by the watchdog has settled', {
-          package: pkg,
-          event: 'abandoned-settled',
-          outcome,
-          ...(error === undefined ? {} : { error: String(error) }),
-        }),
-    })
+    watch.arm(request, deadline, Math.min(MAX_TIMER_MS, Math.max(0, remainingMs - marginMs)), actions)
   }
 
   const timeoutWatchdogMiddlewareBefore = (request: WatchdogRequest): void => {

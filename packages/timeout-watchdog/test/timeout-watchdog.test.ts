@@ -425,7 +425,69 @@ describe('where it can’t watch, it says so once and stands aside', () => {
   })
 })
 
+describe('the lazy signal and the handler wrapper', () => {
+  leakFree('a before that stalls past the deadline: the signal it reads only then is already aborted', async () => {
+    let seen: { aborted?: boolean; name?: string } = {}
+    let handlerRuns = 0
+    const handler = watched(
+      async () => {
+        handlerRuns++
+        return { statusCode: 200 }
+      },
+      { marginMs: MARGIN_MS, logger },
+      {
+        before: async (request: { context: object }) => {
+          // Nobody has read the signal yet: the watchdog fires while this waits.
+          while (!hasInvocationTimedOut(request.context)) await sleep(20)
+          const signal = invocationSignal(request.context)
+          seen = { aborted: signal?.aborted, name: (signal?.reason as DOMException | undefined)?.name }
+        },
+      },
+    )
+    const { response } = await timed(handler, httpEvent(), context())
+    expect(response.statusCode).toBe(503)
+    await logger.waitFor('abandoned-settled')
+    expect(seen).toEqual({ aborted: true, name: 'TimeoutError' })
+    expect(handlerRuns).toBe(0)
+  })
+
+  test('a handler swapped in with .handler() after the first request is the one called', async () => {
+    const handler = watched(async () => ({ statusCode: 200, body: 'first' }), { marginMs: MARGIN_MS, logger })
+    expect(((await handler(httpEvent() as never, context() as never)) as { body: string }).body).toBe('first')
+    handler.handler((async (_event: unknown, lambdaContext: object, { signal }: { signal: AbortSignal }) => ({
+      statusCode: 200,
+      body: String(signal === invocationSignal(lambdaContext)),
+    })) as never)
+    expect(((await handler(httpEvent() as never, context() as never)) as { body: string }).body).toBe('true')
+  })
+})
+
 describe('the core registry', () => {
+  test('the signal is made on first read: read after expiry, it is already aborted with the reason', () => {
+    const ctx = {}
+    const deadline = attachInvocationDeadline(ctx)
+    if (!deadline) throw new Error('attach failed')
+    const reason = new Error('out of time')
+    expect(deadline.expire(reason)).toEqual([])
+    const signal = invocationSignal(ctx)
+    expect(signal?.aborted).toBe(true)
+    expect(signal?.reason).toBe(reason)
+    expect(deadline.signal).toBe(signal) // one signal per invocation, whoever asks
+  })
+
+  test('a signal read before expiry is the one that aborts, and its listeners run', () => {
+    const ctx = {}
+    const deadline = attachInvocationDeadline(ctx)
+    if (!deadline) throw new Error('attach failed')
+    const signal = invocationSignal(ctx) as AbortSignal
+    const heard: unknown[] = []
+    signal.addEventListener('abort', () => heard.push(signal.reason))
+    expect(signal.aborted).toBe(false)
+    deadline.expire()
+    expect(heard).toEqual([expect.objectContaining({ name: 'TimeoutError' })])
+    expect(deadline.signal).toBe(signal)
+  })
+
   test('without a watchdog every call is a no-op', () => {
     const ctx = {}
     expect(onInvocationTimeout(ctx, 'x', () => {})).toBe(false)

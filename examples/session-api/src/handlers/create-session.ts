@@ -8,14 +8,15 @@ import httpErrorHandler from '@middy/http-error-handler'
 import httpJsonBodyParser from '@middy/http-json-body-parser'
 import { logger, sessions } from 'example-shop/config'
 import { clientError, json, jsonErrorBodies, logServerError } from 'example-shop/http'
-import { sessionIdOf } from '../session-id.js'
+import { answerSessionId } from '../session-id.js'
 
 const USER_ID = /^[A-Za-z0-9._@-]{1,64}$/
 
 /**
  * `POST /create-session {"userId"}`: a new session for the user, 200
  * `{"sessionId"}` and the same value in the `sid` cookie. The caller's
- * previous session, if any, is retired in the same write.
+ * previous session, if any, is retired in the same write. `sessionId` is
+ * filled in by `answerSessionId()` once the saver has set the cookie.
  */
 async function createSession(event: { body: unknown }, context: { session: Session }) {
   const { userId } = (event.body ?? {}) as { userId?: unknown }
@@ -26,7 +27,7 @@ async function createSession(event: { body: unknown }, context: { session: Sessi
   session.destroy() // nothing of the previous session carries over…
   session.regenerate() // …and it gets a fresh id
   session.userId = userId
-  return json(200, { sessionId: sessionIdOf(session) })
+  return json(200, {})
 }
 
 export const handler = middy(createSession, { executionMode: executionModeTimeoutWatchdog })
@@ -35,5 +36,6 @@ export const handler = middy(createSession, { executionMode: executionModeTimeou
   .use(httpJsonBodyParser())
   .use(httpCookieParser())
   .use(sessionLoader(sessions))
+  .use(answerSessionId()) // before the saver: its `after` runs once the cookie is set
   .use(sessionSaver(sessions))
   .use(httpErrorHandler({ logger: logServerError }))

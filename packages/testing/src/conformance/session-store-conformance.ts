@@ -8,6 +8,7 @@ import { jestApi } from './jest-api.js'
 import { registerSessionRecordTests } from './session-store-basics.js'
 import { registerSessionConcurrencyTests } from './session-store-concurrency.js'
 import type { SessionStoreSuite } from './session-store-suite.js'
+import { registerSessionValueTests } from './session-store-values.js'
 import { registerSessionVersionTests } from './session-store-versions.js'
 
 /**
@@ -47,8 +48,11 @@ export interface SessionStoreConformanceOptions {
  * the key, and nothing of that update lands), `SessionGoneError` and no
  * resurrection for every kind of late write, concurrent increments and
  * appends that all apply, different keys that merge, touch, `userId` and
- * `destroyUserSessions`. Expiry is not the store's job (the loader decides
- * it), so see {@link describeSessionMiddlewareConformance} for that.
+ * `destroyUserSessions`, members named `__proto__` inside values kept as
+ * members, and deep values (30 levels must round-trip; deeper ones may be
+ * refused, with a `TypeError` before anything lands). Expiry is not the
+ * store's job (the loader decides it), so see
+ * {@link describeSessionMiddlewareConformance} for that.
  *
  * Call it at the top level of a Jest test file. Every test uses id hashes of
  * its own, so one store (one table, one database) serves the whole suite.
@@ -78,6 +82,7 @@ export function describeSessionStoreConformance(name: string, options: SessionSt
       timeoutMs: options.testTimeoutMs ?? DEFAULT_CONFORMANCE_TIMEOUT_MS,
     }
     registerSessionRecordTests(suite)
+    registerSessionValueTests(suite)
     registerSessionVersionTests(suite)
     registerSessionConcurrencyTests(suite)
   })
