@@ -8,25 +8,33 @@
 export function estimateValueBytes(value: unknown): number {
   if (value === null || typeof value === 'boolean') return 1
   if (typeof value === 'string') return Buffer.byteLength(value, 'utf8')
-  if (typeof value === 'number') {
-    const digits = String(Math.abs(value))
-      .replace(/[^0-9]/g, '')
-      .replace(/^0+/, '').length
-    return Math.ceil(digits / 2) + 1
-  }
+  if (typeof value === 'number') return Math.ceil(significantDigits(value) / 2) + 1
   if (Array.isArray(value)) {
     let total = 3
     for (const element of value) total += 1 + estimateValueBytes(element)
     return total
   }
   if (typeof value === 'object') {
+    const record = value as Record<string, unknown>
     let total = 3
-    for (const [key, member] of Object.entries(value as Record<string, unknown>)) {
-      total += 1 + Buffer.byteLength(key, 'utf8') + estimateValueBytes(member)
-    }
+    // Keys, not entries: this runs on every session write, and entries allocate a pair per member.
+    for (const key of Object.keys(record)) total += 1 + Buffer.byteLength(key, 'utf8') + estimateValueBytes(record[key])
     return total
   }
   return 0
+}
+
+/**
+ * Digits of a number, never fewer than DynamoDB counts as significant: for
+ * integers below 2^53 (the usual counters and ids) counted without building
+ * a string; for other numbers, the length of their shortest decimal spelling.
+ */
+function significantDigits(value: number): number {
+  let rest = Math.abs(value)
+  if (!Number.isSafeInteger(rest)) return String(rest).length
+  let digits = 0
+  for (; rest >= 1; rest = Math.floor(rest / 10)) digits++
+  return digits
 }
 
 /** DynamoDB's hard limit on one item: 400 KB. */

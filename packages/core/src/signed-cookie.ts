@@ -7,6 +7,9 @@ export const MIN_SECRET_LENGTH = 32
 /** Cookie values above this length are rejected before any crypto runs. */
 const MAX_SIGNED_VALUE_LENGTH = 256
 
+/** How many verified values a codec remembers (each under 300 bytes). */
+const VERIFIED_CACHE_ENTRIES = 512
+
 /** An HMAC-SHA256 in unpadded base64url: 43 characters. */
 const SIGNATURE_PATTERN = /^[A-Za-z0-9_-]{43}$/
 
@@ -24,6 +27,8 @@ const SIGNATURE_PATTERN = /^[A-Za-z0-9_-]{43}$/
  */
 export class SignedCookieCodec {
   readonly #keys: readonly KeyObject[]
+  /** Values that verified, by value: what they verified as. Per codec, so per key ring. */
+  readonly #verified = new Map<string, { name: string; payload: string }>()
 
   constructor(secrets: readonly (string | undefined)[], packageName = '@lambda-session/core') {
     if (!Array.isArray(secrets) || secrets.length === 0) {
@@ -55,9 +60,29 @@ export class SignedCookieCodec {
     return `${payload}.${this.#mac(this.#keys[0] as KeyObject, name, payload).toString('base64url')}`
   }
 
-  /** The payload if any secret's signature matches, `undefined` for anything else. */
+  /**
+   * The payload if any secret's signature matches, `undefined` for anything
+   * else. A value verified before (a warm container serving the same
+   * browser again) is answered from a small cache without another HMAC.
+   * Only exact strings that passed the full check are cached, so a wrong
+   * guess always takes the constant-time path: the cache can't tell an
+   * attacker anything about a signature they don't already hold.
+   */
   verify(name: string, value: string): string | undefined {
     if (typeof value !== 'string' || value.length > MAX_SIGNED_VALUE_LENGTH) return undefined
+    const known = this.#verified.get(value)
+    if (known !== undefined && known.name === name) return known.payload
+    const payload = this.#verifySignature(name, value)
+    if (payload !== undefined) {
+      // Oldest out first: the cache stays a few KB whatever the traffic.
+      if (this.#verified.size >= VERIFIED_CACHE_ENTRIES)
+        this.#verified.delete(this.#verified.keys().next().value as string)
+      this.#verified.set(value, { name, payload })
+    }
+    return payload
+  }
+
+  #verifySignature(name: string, value: string): string | undefined {
     const dot = value.lastIndexOf('.')
     if (dot <= 0) return undefined
     const payload = value.slice(0, dot)

@@ -75,6 +75,35 @@ describe('SignedCookieCodec: sign and verify', () => {
   })
 })
 
+describe('SignedCookieCodec: values verified before', () => {
+  test('verify again from the cache, but only under the name they were signed for', () => {
+    const codec = new SignedCookieCodec([secretA])
+    const id = generateSessionId()
+    const value = codec.sign('sid', id)
+    expect(codec.verify('sid', value)).toBe(id)
+    expect(codec.verify('sid', value)).toBe(id) // the cached answer
+    expect(codec.verify('other', value)).toBeUndefined() // the MAC covers the name; so does the cache
+  })
+
+  test('a forged value stays refused however often it is sent, and a codec without the key never accepts it', () => {
+    const codec = new SignedCookieCodec([secretA])
+    const value = codec.sign('sid', generateSessionId())
+    const forged = flip(value, value.length - 5)
+    for (let attempt = 0; attempt < 3; attempt++) expect(codec.verify('sid', forged)).toBeUndefined()
+    expect(codec.verify('sid', value)).toBeDefined()
+    expect(new SignedCookieCodec([secretB]).verify('sid', value)).toBeUndefined() // caches are per key ring
+  })
+
+  test('the cache is bounded: after 2,000 other values the first one still verifies (by its signature)', () => {
+    const codec = new SignedCookieCodec([secretA])
+    const first = codec.sign('sid', 'first-payload')
+    expect(codec.verify('sid', first)).toBe('first-payload')
+    for (let index = 0; index < 2000; index++) codec.verify('sid', codec.sign('sid', `payload-${index}`))
+    expect(codec.verify('sid', first)).toBe('first-payload')
+    expect(codec.verify('sid', flip(first, 0))).toBeUndefined()
+  })
+})
+
 describe('SignedCookieCodec: the MAC is HMAC-SHA256 (RFC 2104)', () => {
   // The codec computes HMAC from two SHA-256 calls; it must agree with Node's own HMAC bit for bit.
   const text = fc.string({ unit: 'binary', maxLength: 120 }) // any UTF-16, lone surrogates included
