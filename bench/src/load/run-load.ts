@@ -38,6 +38,32 @@ export function percentile(samples: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] as number
 }
 
+/** What a scenario counted over its requests: latencies, wall time and SDK commands. */
+export interface RequestTally {
+  latenciesMs: number[]
+  elapsedMs: number
+  requests: number
+  /** Commands sent, by name (e.g. `GetItemCommand`). */
+  calls: Record<string, number>
+}
+
+/** The columns every latency table shares, per request where it says so. */
+export function summarizeTally(tally: RequestTally) {
+  const perRequest = (value: number) => value / tally.requests
+  return {
+    requests: tally.requests,
+    requestsPerSecond: (tally.requests / tally.elapsedMs) * 1000,
+    p50Ms: percentile(tally.latenciesMs, 50),
+    p99Ms: percentile(tally.latenciesMs, 99),
+    /** Round trips per request. */
+    roundTrips: perRequest(Object.values(tally.calls).reduce((sum, count) => sum + count, 0)),
+    /** Commands per request, without the `Command` suffix. */
+    calls: Object.fromEntries(
+      Object.entries(tally.calls).map(([command, count]) => [command.replace(/Command$/, ''), perRequest(count)]),
+    ),
+  }
+}
+
 export function median(samples: readonly number[]): number {
   return percentile(samples, 50)
 }

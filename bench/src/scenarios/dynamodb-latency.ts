@@ -4,7 +4,7 @@ import { powertoolsIdempotentHandler } from '../app/powertools-handler.ts'
 import { cartOf, eventMaker, expectStatus, lambdaContext, nth, signIn } from '../app/requests.ts'
 import type { BenchSettings } from '../bench-settings.ts'
 import type { BenchDynamoDB, MeteredClient } from '../dynamodb/bench-dynamodb.ts'
-import { percentile, runLoad } from '../load/run-load.ts'
+import { type RequestTally, runLoad, summarizeTally } from '../load/run-load.ts'
 
 /** One scenario on one system at one concurrency, all rounds together. */
 export interface LatencyRow {
@@ -125,11 +125,7 @@ function idempotencyScenarios(systems: SystemUnderTest[]): LatencyScenario[] {
   ]
 }
 
-interface Tally {
-  latenciesMs: number[]
-  elapsedMs: number
-  requests: number
-  calls: Record<string, number>
+interface Tally extends RequestTally {
   readUnits: number
   writeUnits: number
   unreported: number
@@ -160,19 +156,11 @@ async function measureOnce(
 
 function toRow(scenario: string, system: string, concurrency: number, tally: Tally): LatencyRow {
   const perRequest = (value: number) => value / tally.requests
-  const calls = Object.fromEntries(
-    Object.entries(tally.calls).map(([command, count]) => [command.replace(/Command$/, ''), perRequest(count)]),
-  )
   return {
     scenario,
     system,
     concurrency,
-    requests: tally.requests,
-    requestsPerSecond: (tally.requests / tally.elapsedMs) * 1000,
-    p50Ms: percentile(tally.latenciesMs, 50),
-    p99Ms: percentile(tally.latenciesMs, 99),
-    roundTrips: perRequest(Object.values(tally.calls).reduce((sum, count) => sum + count, 0)),
-    calls,
+    ...summarizeTally(tally),
     readUnits: perRequest(tally.readUnits),
     writeUnits: perRequest(tally.writeUnits),
     unreported: perRequest(tally.unreported),

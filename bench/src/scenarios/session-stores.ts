@@ -8,7 +8,7 @@ import { buildChain, FULL_CHAIN, type Invoke } from '../app/chains.ts'
 import { cartOf, eventMaker, expectStatus, lambdaContext, nth, signIn } from '../app/requests.ts'
 import type { BenchSettings } from '../bench-settings.ts'
 import type { BenchDynamoDB } from '../dynamodb/bench-dynamodb.ts'
-import { percentile, runLoad } from '../load/run-load.ts'
+import { type RequestTally, runLoad, summarizeTally } from '../load/run-load.ts'
 import { countRedisCommands } from '../stores/counted-redis-client.ts'
 import { InMemoryIdempotencyStore } from '../stores/in-memory-idempotency-store.ts'
 
@@ -90,28 +90,8 @@ function chainOn(sessionStore: SessionStore): Invoke {
   )
 }
 
-interface Tally {
-  latenciesMs: number[]
-  elapsedMs: number
-  requests: number
-  calls: Record<string, number>
-}
-
-function toRow(scenario: string, store: string, concurrency: number, tally: Tally): StoreRow {
-  const perRequest = (value: number) => value / tally.requests
-  return {
-    scenario,
-    store,
-    concurrency,
-    requests: tally.requests,
-    requestsPerSecond: (tally.requests / tally.elapsedMs) * 1000,
-    p50Ms: percentile(tally.latenciesMs, 50),
-    p99Ms: percentile(tally.latenciesMs, 99),
-    roundTrips: perRequest(Object.values(tally.calls).reduce((sum, count) => sum + count, 0)),
-    calls: Object.fromEntries(
-      Object.entries(tally.calls).map(([command, count]) => [command.replace(/Command$/, ''), perRequest(count)]),
-    ),
-  }
+function toRow(scenario: string, store: string, concurrency: number, tally: RequestTally): StoreRow {
+  return { scenario, store, concurrency, ...summarizeTally(tally) }
 }
 
 /**
@@ -149,12 +129,12 @@ export async function runSessionStores(
     const rows: StoreRow[] = []
     for (const scenario of scenarios) {
       for (const { concurrency, requests } of settings.levels) {
-        const tallies = systems.map((): Tally => ({ latenciesMs: [], elapsedMs: 0, requests: 0, calls: {} }))
+        const tallies = systems.map((): RequestTally => ({ latenciesMs: [], elapsedMs: 0, requests: 0, calls: {} }))
         for (let round = 0; round < settings.rounds; round++) {
           for (let turn = 0; turn < systems.length; turn++) {
             const index = (turn + round) % systems.length
             const system = systems[index] as StoreUnderTest
-            const tally = tallies[index] as Tally
+            const tally = tallies[index] as RequestTally
             const run = `stores-${scenario.name}-${concurrency}-${round}-${index}`.replaceAll(' ', '_')
             const send = await scenario.prepare(system, concurrency, run)
             await runLoad(concurrency, settings.warmupRequests, (_index, worker) => send(worker))
@@ -169,7 +149,7 @@ export async function runSessionStores(
           }
         }
         systems.forEach((system, index) => {
-          rows.push(toRow(scenario.name, system.name, concurrency, tallies[index] as Tally))
+          rows.push(toRow(scenario.name, system.name, concurrency, tallies[index] as RequestTally))
         })
         process.stdout.write('.')
       }
