@@ -1,5 +1,6 @@
 export type { ConformanceStore, ConformanceStoreFactory } from './conformance/conformance-store.js'
 export * from './conformance/idempotency-store-conformance.js'
+export * from './conformance/joint-commit-conformance.js'
 export * from './conformance/session-middleware-conformance.js'
 export * from './conformance/session-store-conformance.js'
 export * from './dynamodb-client.js'
