@@ -67,7 +67,7 @@ function errorResponse(error: LambdaSessionError): HttpResponse {
  * `sessionSaver` (its `after` then runs first, so the stored response holds
  * the `Set-Cookie`). In that order the saver leaves its session write to the
  * guard, which commits it together with the stored response: atomically
- * when the store offers `completeWithSessionWrite` (the DynamoDB store does,
+ * when the store offers `completeWithSessionWrite` (the DynamoDB and Redis stores do,
  * with one client), else the session first.
  *
  * @example
@@ -188,7 +188,7 @@ export const idempotencyGuard = (opts: IdempotencyGuardOptions) => {
     return completeAlone(lock, text, expiresAt)
   }
 
-  /** The old two-step completion: the record alone (the session, if any, was written before). */
+  /** Completes the record alone: no session write, or one written just before. */
   async function completeAlone(lock: HeldLock, text: string, expiresAt: number): Promise<boolean> {
     try {
       const completed = await store.complete(lock.keyHash, lock.lockToken, text, expiresAt)

@@ -1,6 +1,7 @@
 import { IdempotencyStatus } from '@lambda-session/core'
 import { IDEMPOTENCY_FIELDS as F } from './idempotency-fields.js'
 import { RedisScript } from './redis-script.js'
+import { SESSION_WRITE_LUA } from './session-scripts.js'
 
 const IN_PROGRESS = IdempotencyStatus.InProgress
 const COMPLETED = IdempotencyStatus.Completed
@@ -29,22 +30,77 @@ redis.call('HSET', key, unpack(ARGV, 3))
 redis.call('PEXPIREAT', key, ARGV[2])
 return 'acquired'`
 
-/** Only the lock's holder, while the record still is in progress, may complete or release it. */
-const OWNS_LOCK = `redis.call('HGET', KEYS[1], '${F.lockToken}') == ARGV[1]
-  and redis.call('HGET', KEYS[1], '${F.status}') == '${IN_PROGRESS}'`
+/**
+ * Lua functions of the idempotency record the scripts share:
+ *
+ * - `owns_lock(key, token)`: only the lock's holder, while the record still
+ *   is in progress, may complete or release it.
+ * - `completed_by(key, token)`: the record was completed under `token`, so
+ *   by that token's own earlier call (a new holder's `acquire` replaces the
+ *   whole record, token included).
+ * - `mark_completed(key, response, expires_at, expiry_ms)`: stores the
+ *   response and marks the record completed.
+ */
+const RECORD_LUA = `
+local function owns_lock(key, token)
+  return redis.call('HGET', key, '${F.lockToken}') == token
+    and redis.call('HGET', key, '${F.status}') == '${IN_PROGRESS}'
+end
+
+local function completed_by(key, token)
+  return redis.call('HGET', key, '${F.lockToken}') == token
+    and redis.call('HGET', key, '${F.status}') == '${COMPLETED}'
+end
+
+local function mark_completed(key, response, expires_at, expiry_ms)
+  redis.call('HSET', key, '${F.status}', '${COMPLETED}', '${F.response}', response, '${F.expiresAt}', expires_at)
+  redis.call('PEXPIREAT', key, expiry_ms)
+end
+`
 
 /** `complete`: KEYS = record; ARGV = lock token, response, expiresAt, expiry ms. Answers 1, or 0 when the lock isn't the caller's. */
-const COMPLETE = `
-if not (${OWNS_LOCK}) then return 0 end
-redis.call('HSET', KEYS[1], '${F.status}', '${COMPLETED}', '${F.response}', ARGV[2], '${F.expiresAt}', ARGV[3])
-redis.call('PEXPIREAT', KEYS[1], ARGV[4])
+const COMPLETE = `${RECORD_LUA}
+if not owns_lock(KEYS[1], ARGV[1]) then return 0 end
+mark_completed(KEYS[1], ARGV[2], ARGV[3], ARGV[4])
 return 1`
 
 /** `release`: KEYS = record; ARGV = lock token. Answers 1, or 0 when the lock isn't the caller's. */
-const RELEASE = `
-if not (${OWNS_LOCK}) then return 0 end
+const RELEASE = `${RECORD_LUA}
+if not owns_lock(KEYS[1], ARGV[1]) then return 0 end
 redis.call('DEL', KEYS[1])
 return 1`
+
+/**
+ * `completeWithSessionWrite`: `complete` and one session write in one
+ * script. KEYS = record, then the session write's keys; ARGV = lock token,
+ * response, expiresAt, expiry ms, the session write's name (`create`,
+ * `update`, `replace`, `destroy`), then its arguments (layouts in
+ * `SESSION_WRITE_LUA`). Every condition is checked before anything is
+ * written, the lock first. Answers:
+ *
+ * - `{'ok'}`: both written;
+ * - `{'done'}`: nothing written, the record was completed under this lock
+ *   token already (an earlier call of the same commit landed);
+ * - `{'lost'}`: nothing written, the lock isn't the caller's;
+ * - `{'session', refusal…}`: nothing written, the session write's
+ *   conditions failed (the refusal as its own script answers it).
+ */
+const COMPLETE_WITH_SESSION_WRITE = `${SESSION_WRITE_LUA}${RECORD_LUA}
+local record, token = KEYS[1], ARGV[1]
+if not owns_lock(record, token) then
+  if completed_by(record, token) then return {'done'} end
+  return {'lost'}
+end
+local keys, args = {}, {}
+for i = 2, #KEYS do keys[#keys + 1] = KEYS[i] end
+for i = 6, #ARGV do args[#args + 1] = ARGV[i] end
+local apply, refusal = SESSION_WRITES[ARGV[5]](keys, args)
+if not apply then return {'session', unpack(refusal)} end
+-- The session first: should a write fail halfway (a foreign key of the wrong
+-- type), the record stays in progress and the guard releases it.
+apply()
+mark_completed(record, ARGV[2], ARGV[3], ARGV[4])
+return {'ok'}`
 
 /**
  * The idempotency store's scripts, each run by SHA with `RedisScript`.
@@ -59,4 +115,5 @@ export const IDEMPOTENCY_SCRIPTS = {
   acquire: new RedisScript(ACQUIRE),
   complete: new RedisScript(COMPLETE),
   release: new RedisScript(RELEASE),
+  completeWithSessionWrite: new RedisScript(COMPLETE_WITH_SESSION_WRITE),
 } as const

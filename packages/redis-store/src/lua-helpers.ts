@@ -13,9 +13,10 @@ import { SESSION_FIELDS } from './session-fields.js'
  *   the session just added or extended, using relative TTLs only (no server
  *   clock, no float maths).
  * - `retire(session_key)`: deletes a session and takes it out of its user set.
- * - `write_new(session_key, user_key, expiry_ms, first)`: writes a new
- *   session from `ARGV[first..]` (field/value pairs), indexes it under its
- *   user and sets its expiry.
+ * - `write_new(session_key, user_key, expiry_ms, args, first)`: writes a new
+ *   session from `args[first..]` (field/value pairs), indexes it under its
+ *   user and sets its expiry. `args` is a list, not `ARGV` itself, so a
+ *   script whose session arguments come after others can pass its slice.
  *
  * @internal
  * @example
@@ -48,9 +49,9 @@ local function retire(session_key)
   return redis.call('DEL', session_key)
 end
 
-local function write_new(session_key, user_key, expiry_ms, first)
+local function write_new(session_key, user_key, expiry_ms, args, first)
   local fields = {}
-  for i = first, #ARGV do fields[#fields + 1] = ARGV[i] end
+  for i = first, #args do fields[#fields + 1] = args[i] end
   if user_key then
     fields[#fields + 1] = '${SESSION_FIELDS.userKey}'
     fields[#fields + 1] = user_key

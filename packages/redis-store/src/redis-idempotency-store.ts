@@ -3,14 +3,19 @@ import {
   type IdempotencyRecord,
   IdempotencyStatus,
   type IdempotencyStore,
+  LambdaSessionError,
   type Logger,
+  type SessionStore,
+  type SessionWrite,
 } from '@lambda-session/core'
 import { callWithinDeadline } from './call-within-deadline.js'
 import { IDEMPOTENCY_FIELDS, idempotencyRecordFields, parseIdempotencyHash } from './idempotency-fields.js'
 import { IDEMPOTENCY_SCRIPTS } from './idempotency-scripts.js'
 import type { RedisClient } from './redis-client.js'
+import { PACKAGE_NAME } from './redis-errors.js'
 import { idempotencyRecordKey } from './redis-keys.js'
-import { type RedisStoreOptions, resolveRedisStoreOptions } from './redis-store-options.js'
+import { RedisSessionStore } from './redis-session-store.js'
+import { hashTagOf, type RedisStoreOptions, resolveRedisStoreOptions } from './redis-store-options.js'
 import { expiryMs } from './session-fields.js'
 
 /**
@@ -101,14 +106,76 @@ export class RedisIdempotencyStore implements IdempotencyStore {
 
   /** One script that stores the response and marks the record completed, if `lockToken` holds the lock. */
   async complete(keyHash: string, lockToken: string, response: string, expiresAt: number): Promise<boolean> {
+    const { key, args } = this.#completion(keyHash, lockToken, response, expiresAt)
+    const reply = await this.#call('complete', (client) => IDEMPOTENCY_SCRIPTS.complete.run(client, [key], args))
+    return Number(reply) === 1
+  }
+
+  /**
+   * `complete` and one session write in one Lua script, so the session
+   * change and the stored response land together or not at all. It joins
+   * only a `RedisSessionStore` on this store's client, and on a cluster only
+   * when both key prefixes carry the same hash tag (then every key of the
+   * script is in one slot); otherwise it resolves `undefined` before
+   * sending anything and the guard commits in two steps.
+   *
+   * The script checks the lock, then the session write's conditions (the
+   * session store's own Lua), and writes only when all hold. Resolves
+   * `true` when both landed, and also when the record was already completed
+   * under `lockToken`: an earlier call of this commit landed, and this one
+   * writes nothing. `false` when the lock is lost (nothing written). A
+   * refused session write throws the session store's own error
+   * (`SessionConflictError`, `SessionGoneError`, the "exists" 409) with
+   * nothing written; no answer is a `StoreUnavailableError` (503).
+   */
+  async completeWithSessionWrite(
+    keyHash: string,
+    lockToken: string,
+    response: string,
+    expiresAt: number,
+    sessions: SessionStore,
+    write: SessionWrite,
+  ): Promise<boolean | undefined> {
+    const { key, args } = this.#completion(keyHash, lockToken, response, expiresAt)
+    if (!(sessions instanceof RedisSessionStore)) return undefined
+    const part = sessions.sessionScriptPart(write)
+    // Nothing to write to the session: a plain completion is the whole commit.
+    if (!part) return this.complete(keyHash, lockToken, response, expiresAt)
+    if (part.client !== this.#client || !this.#sharesSlot(part.keyPrefix)) return undefined
+    const keys = [key, ...part.keys]
+    const scriptArgs = [...args, part.write, ...part.args]
+    const reply = await this.#call('complete', (client) =>
+      IDEMPOTENCY_SCRIPTS.completeWithSessionWrite.run(client, keys, scriptArgs),
+    )
+    const [answer, ...refusal] = Array.isArray(reply) ? reply.map(String) : [String(reply)]
+    if (answer === 'ok' || answer === 'done') return true
+    if (answer === 'lost') return false
+    if (answer === 'session') throw part.refused(refusal)
+    throw new LambdaSessionError(`Unexpected answer from the commit script (${answer}).`, 500, {
+      package: PACKAGE_NAME,
+    })
+  }
+
+  /**
+   * Whether a script may touch this store's keys and those under
+   * `sessionPrefix` at once. A cluster allows it within one hash slot only:
+   * both prefixes must carry the same hash tag. A single server (or a
+   * primary with replicas) has no slots.
+   */
+  #sharesSlot(sessionPrefix: string): boolean {
+    if (!this.#client.isCluster) return true
+    const tag = hashTagOf(this.keyPrefix)
+    return tag !== undefined && tag === hashTagOf(sessionPrefix)
+  }
+
+  /** The `complete` script's key and arguments, after checking them. */
+  #completion(keyHash: string, lockToken: string, response: string, expiresAt: number) {
     checkText(keyHash, 'keyHash')
     checkText(lockToken, 'lockToken')
     checkTime(expiresAt, 'expiresAt')
     if (typeof response !== 'string') throw new TypeError('response must be a string (the serialised response).')
     const key = idempotencyRecordKey(this.keyPrefix, keyHash)
-    const args = [lockToken, response, String(expiresAt), String(expiryMs(expiresAt))]
-    const reply = await this.#call('complete', (client) => IDEMPOTENCY_SCRIPTS.complete.run(client, [key], args))
-    return Number(reply) === 1
+    return { key, args: [lockToken, response, String(expiresAt), String(expiryMs(expiresAt))] }
   }
 
   /** One script that deletes the record, if `lockToken` holds the lock. */

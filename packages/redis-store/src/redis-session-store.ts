@@ -6,6 +6,7 @@ import {
   type SessionRecord,
   type SessionStore,
   type SessionUpdate,
+  type SessionWrite,
 } from '@lambda-session/core'
 import { callWithinDeadline } from './call-within-deadline.js'
 import type { RedisClient } from './redis-client.js'
@@ -87,54 +88,23 @@ export class RedisSessionStore implements SessionStore {
 
   /** One script that writes the hash unless the key exists, indexes the owner and sets the expiry. */
   async create(record: SessionRecord): Promise<void> {
-    const fields = sessionRecordFields(record)
-    const keys = this.#keysOf(record, [sessionKey(this.keyPrefix, record.idHash)])
-    const answer = await this.#call('create', (client) =>
-      SESSION_SCRIPTS.create.run(client, keys, [expiryMs(record.expiresAt), ...fields]),
-    )
-    if (answer === 'exists') throw sessionExistsError()
+    await this.#runPart('create', this.#createPart(record))
   }
 
   /** One script that checks every change, then writes them all or nothing (none at all when nothing changed). */
   async update(idHash: string, update: SessionUpdate): Promise<void> {
-    const compiled = compileSessionUpdate(update)
-    if (!compiled) return
-    const keys = [sessionKey(this.keyPrefix, idHash)]
-    if (compiled.newUserId !== undefined) keys.push(userSetKey(this.keyPrefix, compiled.newUserId))
-    const reply = await this.#call('update', (client) => SESSION_SCRIPTS.update.run(client, keys, compiled.args))
-    const [status, ...names] = answerOf(reply)
-    if (status === 'ok') return
-    if (status === 'gone') throw new SessionGoneError(options)
-    if (status === 'conflict') {
-      this.#logger.debug('lambda-session: session update conflicted', { keys: names.length })
-      throw new SessionConflictError(names, options)
-    }
-    if (status === 'range') {
-      throw new TypeError(`Session increment of '${names[0]}' goes past the largest number JSON can hold.`)
-    }
-    throw new LambdaSessionError(`Unexpected answer from the session update script (${status}).`, 500, options)
+    const part = this.#updatePart(idHash, update)
+    if (part) await this.#runPart('update', part)
   }
 
   /** One script: the old session must exist and the new key must not; then the old one is deleted and the new one written. */
   async replace(oldIdHash: string, record: SessionRecord): Promise<void> {
-    if (oldIdHash === record.idHash) throw new TypeError('replace() needs a new id hash; the old one is retired.')
-    const fields = sessionRecordFields(record)
-    const keys = this.#keysOf(record, [
-      sessionKey(this.keyPrefix, oldIdHash),
-      sessionKey(this.keyPrefix, record.idHash),
-    ])
-    const answer = await this.#call('replace', (client) =>
-      SESSION_SCRIPTS.replace.run(client, keys, [expiryMs(record.expiresAt), ...fields]),
-    )
-    if (answer === 'gone') throw new SessionGoneError(options)
-    if (answer === 'exists') throw sessionExistsError()
+    await this.#runPart('replace', this.#replacePart(oldIdHash, record))
   }
 
   /** One script that deletes the hash and takes it out of its user's set; a missing session is fine. */
   async destroy(idHash: string): Promise<void> {
-    await this.#call('destroy', (client) =>
-      SESSION_SCRIPTS.destroy.run(client, [sessionKey(this.keyPrefix, idHash)], []),
-    )
+    await this.#runPart('destroy', this.#destroyPart(idHash))
   }
 
   /**
@@ -159,8 +129,114 @@ export class RedisSessionStore implements SessionStore {
     }
   }
 
+  /**
+   * The session write as the keys and arguments of its script, for
+   * `RedisIdempotencyStore.completeWithSessionWrite`: the same checks and
+   * writes as this store's methods (the same Lua), on this store's client.
+   * `undefined` when the write changes nothing. Throws a `TypeError` for a
+   * write the store would refuse, before anything is sent.
+   *
+   * @internal
+   */
+  sessionScriptPart(write: SessionWrite): SessionScriptPart | undefined {
+    switch (write.kind) {
+      case 'create':
+        return this.#createPart(write.record)
+      case 'update':
+        return this.#updatePart(write.idHash, write.update)
+      case 'replace':
+        return this.#replacePart(write.oldIdHash, write.record)
+      case 'destroy':
+        return this.#destroyPart(write.idHash)
+      default:
+        throw new TypeError(`Unknown session write '${(write as { kind?: unknown }).kind}'.`)
+    }
+  }
+
+  #createPart(record: SessionRecord): SessionScriptPart {
+    const fields = sessionRecordFields(record)
+    const keys = this.#keysOf(record, [sessionKey(this.keyPrefix, record.idHash)])
+    return this.#part('create', keys, [String(expiryMs(record.expiresAt)), ...fields])
+  }
+
+  #updatePart(idHash: string, update: SessionUpdate): SessionScriptPart | undefined {
+    const compiled = compileSessionUpdate(update)
+    if (!compiled) return undefined
+    const keys = [sessionKey(this.keyPrefix, idHash)]
+    if (compiled.newUserId !== undefined) keys.push(userSetKey(this.keyPrefix, compiled.newUserId))
+    return this.#part('update', keys, compiled.args)
+  }
+
+  #replacePart(oldIdHash: string, record: SessionRecord): SessionScriptPart {
+    if (oldIdHash === record.idHash) throw new TypeError('replace() needs a new id hash; the old one is retired.')
+    const fields = sessionRecordFields(record)
+    const keys = this.#keysOf(record, [
+      sessionKey(this.keyPrefix, oldIdHash),
+      sessionKey(this.keyPrefix, record.idHash),
+    ])
+    return this.#part('replace', keys, [String(expiryMs(record.expiresAt)), ...fields])
+  }
+
+  #destroyPart(idHash: string): SessionScriptPart {
+    return this.#part('destroy', [sessionKey(this.keyPrefix, idHash)], [])
+  }
+
+  #part(write: SessionScriptPart['write'], keys: string[], args: string[]): SessionScriptPart {
+    return {
+      client: this.#client,
+      keyPrefix: this.keyPrefix,
+      write,
+      keys,
+      args,
+      refused: (refusal) => this.#refused(refusal),
+    }
+  }
+
+  /** Runs a write's own script; a refusal becomes the store's error. */
+  async #runPart(operation: SessionScriptPart['write'], part: SessionScriptPart): Promise<void> {
+    const script = SESSION_SCRIPTS[operation]
+    const reply = await this.#call(operation, (client) => script.run(client, part.keys, part.args))
+    const answer = answerOf(reply)
+    if (answer[0] !== 'ok') throw this.#refused(answer)
+  }
+
+  /** The error for a session script's refusal (`{'exists'}`, `{'gone'}`, `{'conflict', key…}`, `{'range', key}`). */
+  #refused([status, ...names]: readonly string[]): Error {
+    if (status === 'exists') return sessionExistsError()
+    if (status === 'gone') return new SessionGoneError(options)
+    if (status === 'conflict') {
+      this.#logger.debug('lambda-session: session update conflicted', { keys: names.length })
+      return new SessionConflictError(names, options)
+    }
+    if (status === 'range') {
+      return new TypeError(`Session increment of '${names[0]}' goes past the largest number JSON can hold.`)
+    }
+    return new LambdaSessionError(`Unexpected answer from the session script (${status}).`, 500, options)
+  }
+
   /** The script's keys, plus the owner's set when the record has an owner. */
   #keysOf(record: SessionRecord, keys: string[]): string[] {
     return record.userId === undefined ? keys : [...keys, userSetKey(this.keyPrefix, record.userId)]
   }
+}
+
+/**
+ * One session write ready to run inside another script: what
+ * `RedisSessionStore.sessionScriptPart` hands to the idempotency store.
+ *
+ * @internal
+ */
+export interface SessionScriptPart {
+  /** The session store's client: the write can join a script only on the same one. */
+  client: RedisClient
+  /** The session store's key prefix (its hash tag decides the keys' cluster slot). */
+  keyPrefix: string
+  /** Which write: its name among the shared Lua functions (`prepare_<write>`). */
+  write: 'create' | 'update' | 'replace' | 'destroy'
+  /** The write's `KEYS`. */
+  keys: string[]
+  /** The write's `ARGV`. */
+  args: string[]
+  /** The session store's own error for the refusal a script answered. */
+  refused(refusal: readonly string[]): Error
 }

@@ -57,7 +57,23 @@ export interface ResolvedRedisStoreOptions {
 }
 
 /** Redis Cluster hashes only the part between the first `{` and the next `}`, when that part isn't empty. */
-const HASH_TAG = /^[^{]*\{[^}]+\}/
+const HASH_TAG = /^[^{]*\{([^}]+)\}/
+
+/**
+ * The hash tag of a key prefix (`'ls'` of `'{ls}:'`), or `undefined`
+ * without one. Every key under a prefix with a tag hashes to the tag's
+ * cluster slot, so keys under prefixes with the same tag share a slot.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * hashTagOf('{ls}:') // 'ls'
+ * hashTagOf('ls:') // undefined
+ * ```
+ */
+export function hashTagOf(keyPrefix: string): string | undefined {
+  return HASH_TAG.exec(keyPrefix)?.[1]
+}
 
 /**
  * Fills in the defaults and refuses a wrong set-up when the store is

@@ -144,8 +144,8 @@ describe('checkout with an Idempotency-Key', () => {
     bed.commands.reset()
     const first = await send({ path: '/checkout', sid, key: 'key-once', body: { pay: 1 } })
     expect(first.statusCode).toBe(200)
-    // session read, acquire, session write, complete
-    expect(bed.commands.counts).toEqual({ hgetall: 1, evalsha: 3 })
+    // session read, acquire, then the session write and the completion in one script
+    expect(bed.commands.counts).toEqual({ hgetall: 1, evalsha: 2 })
 
     bed.commands.reset()
     const replay = await send({ path: '/checkout', sid, key: 'key-once', body: { pay: 1 } })
@@ -156,6 +156,29 @@ describe('checkout with an Idempotency-Key', () => {
 
     const mismatch = await send({ path: '/checkout', sid, key: 'key-once', body: { pay: 2 } })
     expect(mismatch.statusCode).toBe(422)
+  })
+
+  test('an order appended to the session under the guard lands with the stored response: one order, however often retried', async () => {
+    const sid = sidOf(await send({ path: '/cart/items', body: { sku: 'A1' } }))
+    const before = orders
+    bed.commands.reset()
+    const first = await send({ path: '/checkout', sid, key: 'key-joint', body: { pay: 3 } })
+    expect(first.statusCode).toBe(200)
+    expect(bed.commands.counts).toEqual({ hgetall: 1, evalsha: 2 })
+    const stored = await bed.admin.hgetall(storedKeyOf(sid))
+    expect(JSON.parse(stored['d:orders'] as string)).toEqual([bodyOf(first).orderId])
+    // The stored response landed in the same script: a completed record holds it.
+    const responses = await Promise.all((await bed.admin.keys('ls:i:*')).map((key) => bed.admin.hget(key, 'response')))
+    expect(responses.some((text) => text !== null && JSON.parse(text).body === first.body)).toBe(true)
+
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const retry = await send({ path: '/checkout', sid, key: 'key-joint', body: { pay: 3 } })
+      expect(retry.headers?.['Idempotent-Replayed']).toBe('true')
+      expect(retry.body).toBe(first.body)
+    }
+    expect(orders).toBe(before + 1)
+    expect(bodyOf(await send({ method: 'GET', path: '/cart', sid }))).toEqual({ items: [{ sku: 'A1' }] })
+    expect(JSON.parse((await bed.admin.hget(storedKeyOf(sid), 'd:orders')) as string)).toEqual([bodyOf(first).orderId])
   })
 
   test('10 concurrent checkouts with one key run the handler exactly once', async () => {
