@@ -49,3 +49,61 @@ export function checkIdempotencyRecord(fields: RawIdempotencyFields): CheckedIde
   if (status === IdempotencyStatus.Completed) record.response = response
   return { ok: true, record }
 }
+
+function checkText(value: unknown, what: string): void {
+  if (typeof value !== 'string' || value === '') throw new TypeError(`${what} must be a non-empty string.`)
+}
+
+function checkTime(value: unknown, what: string): void {
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new TypeError(`${what} must be a finite epoch ms.`)
+}
+
+/**
+ * Checks what `IdempotencyStore.acquire` was given, before anything is sent,
+ * so every store refuses a bad call alike: a `TypeError` (a bug in the
+ * caller, not an outage) naming the field.
+ *
+ * @example
+ * ```ts
+ * async acquire(record, now) { checkAcquireArguments(record, now); … }
+ * ```
+ */
+export function checkAcquireArguments(record: IdempotencyRecord, now: number): void {
+  checkText(record?.keyHash, 'record.keyHash')
+  checkText(record.lockToken, 'record.lockToken')
+  checkTime(record.lockExpiresAt, 'record.lockExpiresAt')
+  checkTime(record.expiresAt, 'record.expiresAt')
+  checkTime(now, 'now')
+  if (typeof record.fingerprint !== 'string') throw new TypeError('record.fingerprint must be a string.')
+  if (record.status !== IdempotencyStatus.InProgress) {
+    throw new TypeError(`acquire() writes an in-progress record; got status '${record.status}'.`)
+  }
+}
+
+/**
+ * Checks what `complete` (and `completeWithSessionWrite`) were given, like
+ * {@link checkAcquireArguments}.
+ *
+ * @example
+ * ```ts
+ * checkCompleteArguments(keyHash, lockToken, response, expiresAt)
+ * ```
+ */
+export function checkCompleteArguments(keyHash: string, lockToken: string, response: string, expiresAt: number): void {
+  checkReleaseArguments(keyHash, lockToken)
+  checkTime(expiresAt, 'expiresAt')
+  if (typeof response !== 'string') throw new TypeError('response must be a string (the serialised response).')
+}
+
+/**
+ * Checks what `release` was given, like {@link checkAcquireArguments}.
+ *
+ * @example
+ * ```ts
+ * checkReleaseArguments(keyHash, lockToken)
+ * ```
+ */
+export function checkReleaseArguments(keyHash: string, lockToken: string): void {
+  checkText(keyHash, 'keyHash')
+  checkText(lockToken, 'lockToken')
+}

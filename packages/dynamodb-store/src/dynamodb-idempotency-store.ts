@@ -11,6 +11,9 @@ import {
 import {
   type AcquireResult,
   ConfigurationError,
+  checkAcquireArguments,
+  checkCompleteArguments,
+  checkReleaseArguments,
   DYNAMODB_MAX_ITEM_BYTES,
   type IdempotencyRecord,
   IdempotencyStatus,
@@ -112,14 +115,6 @@ function namesIn(...expressions: string[]): Record<string, string> {
   return Object.fromEntries(Object.entries(IDEMPOTENCY_NAMES).filter(([placeholder]) => text.includes(placeholder)))
 }
 
-function checkText(value: unknown, what: string): void {
-  if (typeof value !== 'string' || value === '') throw new TypeError(`${what} must be a non-empty string.`)
-}
-
-function checkTime(value: unknown, what: string): void {
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw new TypeError(`${what} must be a finite epoch ms.`)
-}
-
 /**
  * Idempotency records in DynamoDB, one item per scoped key hash. Each method
  * is one conditional request: `acquire` is a `PutItem` that also returns the
@@ -175,15 +170,7 @@ export class DynamoDBIdempotencyStore implements IdempotencyStore {
    * (`ReturnValuesOnConditionCheckFailure: ALL_OLD`): no extra read.
    */
   async acquire(record: IdempotencyRecord, now: number): Promise<AcquireResult> {
-    checkText(record?.keyHash, 'record.keyHash')
-    checkText(record.lockToken, 'record.lockToken')
-    checkTime(record.lockExpiresAt, 'record.lockExpiresAt')
-    checkTime(record.expiresAt, 'record.expiresAt')
-    checkTime(now, 'now')
-    if (typeof record.fingerprint !== 'string') throw new TypeError('record.fingerprint must be a string.')
-    if (record.status !== IdempotencyStatus.InProgress) {
-      throw new TypeError(`acquire() writes an in-progress record; got status '${record.status}'.`)
-    }
+    checkAcquireArguments(record, now)
     const command = new PutItemCommand({
       TableName: this.tableName,
       Item: toIdempotencyItem(record),
@@ -275,10 +262,7 @@ export class DynamoDBIdempotencyStore implements IdempotencyStore {
 
   /** The completion `UpdateItem` input, after checking its arguments and size. */
   #completion(keyHash: string, lockToken: string, response: string, expiresAt: number) {
-    checkText(keyHash, 'keyHash')
-    checkText(lockToken, 'lockToken')
-    checkTime(expiresAt, 'expiresAt')
-    if (typeof response !== 'string') throw new TypeError('response must be a string (the serialised response).')
+    checkCompleteArguments(keyHash, lockToken, response, expiresAt)
     const estimatedBytes = minimumCompletedItemBytes(keyHash, lockToken, response)
     if (estimatedBytes > DYNAMODB_MAX_ITEM_BYTES) {
       // Certainly too large: say so without a round trip DynamoDB would refuse.
@@ -305,8 +289,7 @@ export class DynamoDBIdempotencyStore implements IdempotencyStore {
 
   /** One `DeleteItem` of the record, if `lockToken` holds the lock. */
   async release(keyHash: string, lockToken: string): Promise<boolean> {
-    checkText(keyHash, 'keyHash')
-    checkText(lockToken, 'lockToken')
+    checkReleaseArguments(keyHash, lockToken)
     const command = new DeleteItemCommand({
       TableName: this.tableName,
       Key: idempotencyKey(keyHash),

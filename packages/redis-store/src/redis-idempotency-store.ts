@@ -1,5 +1,8 @@
 import {
   type AcquireResult,
+  checkAcquireArguments,
+  checkCompleteArguments,
+  checkReleaseArguments,
   type IdempotencyRecord,
   IdempotencyStatus,
   type IdempotencyStore,
@@ -37,14 +40,6 @@ export type RedisIdempotencyStoreOptions = RedisStoreOptions
  * ```
  */
 export const MALFORMED_RECORD_LOCK_MS = 1000
-
-function checkText(value: unknown, what: string): void {
-  if (typeof value !== 'string' || value === '') throw new TypeError(`${what} must be a non-empty string.`)
-}
-
-function checkTime(value: unknown, what: string): void {
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw new TypeError(`${what} must be a finite epoch ms.`)
-}
 
 /**
  * Idempotency records in Redis or Valkey (ElastiCache), one hash per scoped
@@ -85,15 +80,7 @@ export class RedisIdempotencyStore implements IdempotencyStore {
 
   /** One script: writes the in-progress record if the key is free, else answers with the live record. */
   async acquire(record: IdempotencyRecord, now: number): Promise<AcquireResult> {
-    checkText(record?.keyHash, 'record.keyHash')
-    checkText(record.lockToken, 'record.lockToken')
-    checkTime(record.lockExpiresAt, 'record.lockExpiresAt')
-    checkTime(record.expiresAt, 'record.expiresAt')
-    checkTime(now, 'now')
-    if (typeof record.fingerprint !== 'string') throw new TypeError('record.fingerprint must be a string.')
-    if (record.status !== IdempotencyStatus.InProgress) {
-      throw new TypeError(`acquire() writes an in-progress record; got status '${record.status}'.`)
-    }
+    checkAcquireArguments(record, now)
     const key = idempotencyRecordKey(this.keyPrefix, record.keyHash)
     const args = [String(now), String(expiryMs(record.expiresAt)), ...idempotencyRecordFields(record)]
     const reply = await this.#call('acquire', (client) => IDEMPOTENCY_SCRIPTS.acquire.run(client, [key], args))
@@ -170,18 +157,14 @@ export class RedisIdempotencyStore implements IdempotencyStore {
 
   /** The `complete` script's key and arguments, after checking them. */
   #completion(keyHash: string, lockToken: string, response: string, expiresAt: number) {
-    checkText(keyHash, 'keyHash')
-    checkText(lockToken, 'lockToken')
-    checkTime(expiresAt, 'expiresAt')
-    if (typeof response !== 'string') throw new TypeError('response must be a string (the serialised response).')
+    checkCompleteArguments(keyHash, lockToken, response, expiresAt)
     const key = idempotencyRecordKey(this.keyPrefix, keyHash)
     return { key, args: [lockToken, response, String(expiresAt), String(expiryMs(expiresAt))] }
   }
 
   /** One script that deletes the record, if `lockToken` holds the lock. */
   async release(keyHash: string, lockToken: string): Promise<boolean> {
-    checkText(keyHash, 'keyHash')
-    checkText(lockToken, 'lockToken')
+    checkReleaseArguments(keyHash, lockToken)
     const key = idempotencyRecordKey(this.keyPrefix, keyHash)
     const reply = await this.#call('release', (client) => IDEMPOTENCY_SCRIPTS.release.run(client, [key], [lockToken]))
     return Number(reply) === 1

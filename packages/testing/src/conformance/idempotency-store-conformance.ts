@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto'
 import {
   type AcquireResult,
   type IdempotencyRecord,
   IdempotencyStatus,
   type IdempotencyStore,
 } from '@lambda-session/core'
+import { inProgressIdempotencyRecord, newLockToken } from '../idempotency-records.js'
 import {
   type ConformanceStoreFactory,
   DEFAULT_CONFORMANCE_TIMEOUT_MS,
@@ -36,24 +36,8 @@ export interface IdempotencyStoreConformanceOptions {
   testTimeoutMs?: number
 }
 
-const newToken = () => randomBytes(16).toString('base64url')
-
-/** An in-progress record as the guard builds it: a lock of `lockMs`, kept for `ttlMs`. */
-function inProgress(
-  now: number,
-  overrides: Partial<IdempotencyRecord> = {},
-  { lockMs = 3000, ttlMs = 86_400_000 } = {},
-): IdempotencyRecord {
-  return {
-    keyHash: randomBytes(32).toString('base64url'),
-    status: IdempotencyStatus.InProgress,
-    fingerprint: randomBytes(32).toString('base64url'),
-    lockToken: newToken(),
-    lockExpiresAt: now + lockMs,
-    expiresAt: now + ttlMs,
-    ...overrides,
-  }
-}
+const newToken = newLockToken
+const inProgress = inProgressIdempotencyRecord
 
 const lostTo = (existing: IdempotencyRecord): AcquireResult => ({ acquired: false, existing })
 

@@ -9,6 +9,7 @@ import {
   type SessionStore,
   type SessionWrite,
 } from '@lambda-session/core'
+import { inProgressIdempotencyRecord } from '../idempotency-records.js'
 import {
   type ConformanceStoreFactory,
   DEFAULT_CONFORMANCE_TIMEOUT_MS,
@@ -95,14 +96,8 @@ export function describeJointCommitConformance(name: string, options: JointCommi
       const now = clock()
       const session = sessionRecord(now, { orders: [] })
       await sessions.create(session)
-      const lock: IdempotencyRecord = {
-        keyHash: randomBytes(32).toString('base64url'),
-        status: IdempotencyStatus.InProgress,
-        fingerprint: randomBytes(32).toString('base64url'),
-        lockToken: randomUUID(),
-        lockExpiresAt: now + 3000,
-        expiresAt: now + DAY_MS,
-      }
+      // A UUID token, as the guard mints it: the DynamoDB store uses it as the ClientRequestToken.
+      const lock = inProgressIdempotencyRecord(now, { lockToken: randomUUID() })
       expect(await idempotency.acquire(lock, now)).toEqual({ acquired: true })
       const commit = (write: SessionWrite) =>
         idempotency.completeWithSessionWrite?.(lock.keyHash, lock.lockToken, RESPONSE, now + DAY_MS, sessions, write)
