@@ -10,12 +10,10 @@ import {
 } from '@aws-sdk/client-dynamodb'
 import {
   ConfigurationError,
-  DYNAMODB_MAX_ITEM_BYTES,
   type Logger,
   SessionConflictError,
   type SessionRecord,
   type SessionStore,
-  SessionTooLargeError,
   type SessionUpdate,
   type SessionWrite,
   silentLogger,
@@ -25,15 +23,15 @@ import type { LargeSessionOptions } from './large-session-options.js'
 import { LargeSessionStore } from './large-session-store.js'
 import { sendWithinBudget } from './send-within-budget.js'
 import { type SessionCommitItems, sessionCommitItems } from './session-commit-items.js'
-import {
-  estimateSessionItemBytes,
-  parseSessionItem,
-  SESSION_ATTRIBUTES,
-  sessionKey,
-  toSessionItem,
-} from './session-item.js'
+import { parseSessionItem, sessionKey, toSessionItem } from './session-item.js'
 import { compileSessionUpdate } from './session-update-expression.js'
 import { replaceCancelledError, sessionExistsError, updateFailedError } from './session-write-errors.js'
+import {
+  checkSessionItemSize,
+  putNewSessionItem,
+  retireSessionItem,
+  updateSessionItem,
+} from './session-write-inputs.js'
 import { resolveStoreCallBudget, type StoreCallBudget, type StoreCallOptions } from './store-call-budget.js'
 import { type StoreClientSource, storeClientFrom } from './store-client.js'
 import { deleteUserSessions } from './user-sessions.js'
@@ -147,15 +145,10 @@ export class DynamoDBSessionStore implements SessionStore {
   /** One `PutItem` that refuses to overwrite an existing item. */
   async create(record: SessionRecord): Promise<void> {
     if (this.#large) return this.#large.create(record)
-    const estimatedBytes = this.#checkSize(record)
+    const estimatedBytes = checkSessionItemSize(record)
     const item = toSessionItem(record)
     try {
-      const command = new PutItemCommand({
-        TableName: this.tableName,
-        Item: item,
-        ConditionExpression: 'attribute_not_exists(#pk)',
-        ExpressionAttributeNames: { '#pk': SESSION_ATTRIBUTES.id },
-      })
+      const command = new PutItemCommand(putNewSessionItem(this.tableName, item))
       // Not repeated after an unclear failure: a create that landed would then fail as a conflict with itself.
       await this.#send('create', false, (abortSignal) => this.#client.send(command, { abortSignal }))
     } catch (error) {
@@ -170,15 +163,7 @@ export class DynamoDBSessionStore implements SessionStore {
     const compiled = compileSessionUpdate(update)
     if (!compiled) return
     try {
-      const command = new UpdateItemCommand({
-        TableName: this.tableName,
-        Key: sessionKey(idHash),
-        UpdateExpression: compiled.UpdateExpression,
-        ConditionExpression: compiled.ConditionExpression,
-        ExpressionAttributeNames: compiled.ExpressionAttributeNames,
-        ExpressionAttributeValues: compiled.ExpressionAttributeValues,
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      })
+      const command = new UpdateItemCommand(updateSessionItem(this.tableName, idHash, compiled))
       // Not repeated after an unclear failure: an increment or append that landed would count twice.
       await this.#send('update', false, (abortSignal) => this.#client.send(command, { abortSignal }))
     } catch (error) {
@@ -197,28 +182,13 @@ export class DynamoDBSessionStore implements SessionStore {
   async replace(oldIdHash: string, record: SessionRecord): Promise<void> {
     if (this.#large) return this.#large.replace(oldIdHash, record)
     if (oldIdHash === record.idHash) throw new TypeError('replace() needs a new id hash; the old one is retired.')
-    const estimatedBytes = this.#checkSize(record)
+    const estimatedBytes = checkSessionItemSize(record)
     const item = toSessionItem(record)
-    const names = { '#pk': SESSION_ATTRIBUTES.id }
     try {
       const command = new TransactWriteItemsCommand({
         TransactItems: [
-          {
-            Put: {
-              TableName: this.tableName,
-              Item: item,
-              ConditionExpression: 'attribute_not_exists(#pk)',
-              ExpressionAttributeNames: names,
-            },
-          },
-          {
-            Delete: {
-              TableName: this.tableName,
-              Key: sessionKey(oldIdHash),
-              ConditionExpression: 'attribute_exists(#pk)',
-              ExpressionAttributeNames: names,
-            },
-          },
+          { Put: putNewSessionItem(this.tableName, item) },
+          { Delete: retireSessionItem(this.tableName, oldIdHash) },
         ],
       })
       await this.#send('replace', false, (abortSignal) => this.#client.send(command, { abortSignal }))
@@ -258,14 +228,5 @@ export class DynamoDBSessionStore implements SessionStore {
   commitItems(write: SessionWrite): SessionCommitItems | undefined {
     if (this.#large) return undefined
     return sessionCommitItems(this.#client, this.tableName, write)
-  }
-
-  /** Refuses an item over DynamoDB's limit before sending it; returns the estimate. */
-  #checkSize(record: SessionRecord): number {
-    const estimatedBytes = estimateSessionItemBytes(record)
-    if (estimatedBytes > DYNAMODB_MAX_ITEM_BYTES) {
-      throw new SessionTooLargeError(estimatedBytes, DYNAMODB_MAX_ITEM_BYTES, options)
-    }
-    return estimatedBytes
   }
 }

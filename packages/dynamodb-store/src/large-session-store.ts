@@ -41,6 +41,7 @@ import {
 } from './session-item.js'
 import { type CompiledSessionUpdate, compileSessionUpdate } from './session-update-expression.js'
 import { replaceCancelledError, sessionExistsError, updateFailedError } from './session-write-errors.js'
+import { putNewSessionItem, updateSessionItem } from './session-write-inputs.js'
 import type { StoreCallBudget } from './store-call-budget.js'
 
 /** What the session store shares with its large-session half. @internal */
@@ -207,12 +208,7 @@ export class LargeSessionStore {
     const deadline = new OperationDeadline('create', this.#budget)
     const { item, pointer, estimatedBytes } = await this.#newItem(record, deadline)
     try {
-      const command = new PutItemCommand({
-        TableName: this.#tableName,
-        Item: item,
-        ConditionExpression: 'attribute_not_exists(#pk)',
-        ExpressionAttributeNames: { '#pk': SESSION_ATTRIBUTES.id },
-      })
+      const command = new PutItemCommand(putNewSessionItem(this.#tableName, item))
       // Not repeated after an unclear failure: a create that landed would then fail as a conflict with itself.
       await this.#send(deadline, false, (abortSignal) => this.#client.send(command, { abortSignal }))
     } catch (error) {
@@ -275,15 +271,7 @@ export class LargeSessionStore {
     deadline: OperationDeadline,
   ): Promise<void> {
     try {
-      const command = new UpdateItemCommand({
-        TableName: this.#tableName,
-        Key: sessionKey(idHash),
-        UpdateExpression: compiled.UpdateExpression,
-        ConditionExpression: compiled.ConditionExpression,
-        ExpressionAttributeNames: compiled.ExpressionAttributeNames,
-        ExpressionAttributeValues: compiled.ExpressionAttributeValues,
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      })
+      const command = new UpdateItemCommand(updateSessionItem(this.#tableName, idHash, compiled))
       // Not repeated after an unclear failure: an increment or append that landed would count twice.
       await this.#send(deadline, false, (abortSignal) => this.#client.send(command, { abortSignal }))
     } catch (error) {
@@ -482,14 +470,7 @@ export class LargeSessionStore {
             : { ConditionExpression: '#s3.#k = :oldKey', values: { ':oldKey': { S: oldKey } } }
         const command = new TransactWriteItemsCommand({
           TransactItems: [
-            {
-              Put: {
-                TableName: this.#tableName,
-                Item: item,
-                ConditionExpression: 'attribute_not_exists(#pk)',
-                ExpressionAttributeNames: { '#pk': SESSION_ATTRIBUTES.id },
-              },
-            },
+            { Put: putNewSessionItem(this.#tableName, item) },
             {
               Delete: {
                 TableName: this.#tableName,

@@ -1,15 +1,14 @@
 import type { CancellationReason, DynamoDBClient, TransactWriteItem } from '@aws-sdk/client-dynamodb'
-import {
-  DYNAMODB_MAX_ITEM_BYTES,
-  type LambdaSessionError,
-  type SessionRecord,
-  SessionTooLargeError,
-  type SessionWrite,
-} from '@lambda-session/core'
-import { PACKAGE_NAME } from './dynamodb-errors.js'
-import { estimateSessionItemBytes, SESSION_ATTRIBUTES, sessionKey, toSessionItem } from './session-item.js'
+import type { LambdaSessionError, SessionRecord, SessionWrite } from '@lambda-session/core'
+import { sessionKey, toSessionItem } from './session-item.js'
 import { compileSessionUpdate } from './session-update-expression.js'
 import { replaceCancelledError, sessionExistsError, updateFailedError } from './session-write-errors.js'
+import {
+  checkSessionItemSize,
+  putNewSessionItem,
+  retireSessionItem,
+  updateSessionItem,
+} from './session-write-inputs.js'
 
 /**
  * A session write as members of a `TransactWriteItems` call, so it can be
@@ -30,26 +29,14 @@ export interface SessionCommitItems {
   cancelled(error: unknown, reasons: CancellationReason[]): LambdaSessionError | undefined
 }
 
-const names = { '#pk': SESSION_ATTRIBUTES.id }
-const options = { package: PACKAGE_NAME }
-
 function failed(reason: CancellationReason | undefined): boolean {
   return reason?.Code !== undefined && reason.Code !== 'None'
 }
 
 /** The `Put` of a new session item that never overwrites one, after checking its size. */
 function putNewItem(tableName: string, record: SessionRecord): { put: TransactWriteItem; estimatedBytes: number } {
-  const estimatedBytes = estimateSessionItemBytes(record)
-  if (estimatedBytes > DYNAMODB_MAX_ITEM_BYTES) {
-    throw new SessionTooLargeError(estimatedBytes, DYNAMODB_MAX_ITEM_BYTES, options)
-  }
-  const put = {
-    TableName: tableName,
-    Item: toSessionItem(record),
-    ConditionExpression: 'attribute_not_exists(#pk)',
-    ExpressionAttributeNames: names,
-  }
-  return { put: { Put: put }, estimatedBytes }
+  const estimatedBytes = checkSessionItemSize(record)
+  return { put: { Put: putNewSessionItem(tableName, toSessionItem(record)) }, estimatedBytes }
 }
 
 /**
@@ -79,19 +66,7 @@ export function sessionCommitItems(client: DynamoDBClient, tableName: string, wr
       if (!compiled) return { client, items: [], cancelled: () => undefined }
       return {
         client,
-        items: [
-          {
-            Update: {
-              TableName: tableName,
-              Key: sessionKey(write.idHash),
-              UpdateExpression: compiled.UpdateExpression,
-              ConditionExpression: compiled.ConditionExpression,
-              ExpressionAttributeNames: compiled.ExpressionAttributeNames,
-              ExpressionAttributeValues: compiled.ExpressionAttributeValues,
-              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-            },
-          },
-        ],
+        items: [{ Update: updateSessionItem(tableName, write.idHash, compiled) }],
         cancelled(error, [reason]) {
           if (!failed(reason)) return undefined
           // Read the member's reason the way `update` reads its own refusal,
@@ -113,15 +88,9 @@ export function sessionCommitItems(client: DynamoDBClient, tableName: string, wr
     }
     case 'replace': {
       const { put, estimatedBytes } = putNewItem(tableName, write.record)
-      const retire = {
-        TableName: tableName,
-        Key: sessionKey(write.oldIdHash),
-        ConditionExpression: 'attribute_exists(#pk)',
-        ExpressionAttributeNames: names,
-      }
       return {
         client,
-        items: [put, { Delete: retire }],
+        items: [put, { Delete: retireSessionItem(tableName, write.oldIdHash) }],
         cancelled: (error, reasons) =>
           reasons.some(failed) ? replaceCancelledError(error, reasons, estimatedBytes) : undefined,
       }
