@@ -7,6 +7,7 @@
  * or with the saver placed before it, the saver writes as usual.
  */
 
+import { objectSlot } from './object-slot.js'
 import type { SessionStore, SessionWrite } from './session-store.js'
 
 /** A session write the saver left for the guard to commit. */
@@ -27,7 +28,7 @@ export interface DeferredSessionWrite {
 export type DeferredSessionWriteTaker = (deferred: DeferredSessionWrite) => boolean
 
 // Keyed by the Lambda context: one taker per invocation, gone with the context.
-const takers = new WeakMap<object, DeferredSessionWriteTaker>()
+const takers = objectSlot<DeferredSessionWriteTaker>('lambda-session deferred session write')
 
 /**
  * Offers to commit the session write of this invocation (called by

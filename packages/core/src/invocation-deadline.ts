@@ -6,9 +6,12 @@
  * below is a cheap no-op.
  *
  * State is keyed by the Lambda context object, which the runtime creates anew
- * for every invocation, in a `WeakMap`, so it is never shared between two
- * invocations and disappears with the context.
+ * for every invocation, in an `objectSlot` (a private property of the
+ * context), so it is never shared between two invocations and disappears
+ * with the context.
  */
+
+import { objectSlot } from './object-slot.js'
 
 /**
  * What a timeout hook is given when it runs.
@@ -155,7 +158,7 @@ class TrackedDeadline implements InvocationDeadline {
   }
 }
 
-const deadlines = new WeakMap<object, TrackedDeadline>()
+const deadlines = objectSlot<TrackedDeadline>('lambda-session invocation deadline')
 
 /**
  * Starts tracking the deadline of the invocation `context` belongs to. Used by
@@ -174,7 +177,7 @@ const deadlines = new WeakMap<object, TrackedDeadline>()
  * ```
  */
 export function attachInvocationDeadline(context: object): InvocationDeadline | undefined {
-  if (deadlines.has(context)) return undefined
+  if (deadlines.get(context) !== undefined) return undefined
   const deadline = new TrackedDeadline(context)
   deadlines.set(context, deadline)
   return deadline

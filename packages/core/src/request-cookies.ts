@@ -1,4 +1,5 @@
 import { detectEventShape, EventShape, type HttpEvent, readHeaderValues } from './http-event.js'
+import { objectSlot } from './object-slot.js'
 
 /**
  * Request cookies by name. A name can occur more than once (a cookie set for
@@ -8,7 +9,7 @@ import { detectEventShape, EventShape, type HttpEvent, readHeaderValues } from '
 export type RequestCookies = ReadonlyMap<string, readonly string[]>
 
 /** Parsing happens once per event, however many middlewares ask. */
-const parsedByEvent = new WeakMap<object, RequestCookies>()
+const parsedByEvent = objectSlot<RequestCookies>('lambda-session request cookies')
 
 /** Cookie headers above this size are ignored: no browser sends them, an attacker might. */
 const MAX_COOKIE_HEADER_BYTES = 16 * 1024

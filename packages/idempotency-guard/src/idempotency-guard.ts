@@ -8,6 +8,7 @@ import {
   type IdempotencyRecord,
   IdempotencyStatus,
   LambdaSessionError,
+  objectSlot,
   onInvocationTimeout,
   readMethod,
   StoreUnavailableError,
@@ -86,7 +87,8 @@ export const idempotencyGuard = (opts: IdempotencyGuardOptions) => {
   const cache = options.localCache
     ? new LocalRecordCache(options.localCache.maxEntries, options.localCache.ttlMs)
     : undefined
-  const held = new WeakMap<object, HeldLock>()
+  // Per request, on Middy's request object: cheaper than a WeakMap, as private.
+  const held = objectSlot<HeldLock>('lambda-session idempotency lock')
 
   /** Answers a request whose key is already taken, from a record read in the same round trip (or the cache). */
   function answerExisting(existing: IdempotencyRecord, fingerprint: string, now: number): HttpResponse {

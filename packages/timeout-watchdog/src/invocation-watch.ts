@@ -1,4 +1,4 @@
-import type { InvocationDeadline } from '@lambda-session/core'
+import { type InvocationDeadline, objectSlot } from '@lambda-session/core'
 import type { WatchdogRequest } from './options.js'
 
 /**
@@ -113,7 +113,7 @@ export class InvocationWatch {
   }
 }
 
-const watches = new WeakMap<object, InvocationWatch>()
+const watches = objectSlot<InvocationWatch>('lambda-session invocation watch')
 
 /** Opens the watch of one Middy request (the execution mode does, before the chain runs). */
 export function openWatch(request: object): InvocationWatch {
