@@ -6,8 +6,8 @@
  */
 export interface BenchSettings {
   quick: boolean
-  /** tinybench runs `minIterations` even past `timeMs`: 1 in quick mode, where a slow task must not stretch the run. */
-  cpu: { rounds: number; timeMs: number; warmupMs: number; minIterations: number }
+  /** Every task runs `iterationsPerSlice` invocations in each of `slices` slices; the first slice warms each task up first. */
+  cpu: { slices: number; iterationsPerSlice: number; warmupIterations: number }
   /** Per concurrency level, the requests of one round; warm-up requests come on top and are not counted. */
   dynamodb: { levels: { concurrency: number; requests: number }[]; warmupRequests: number; rounds: number }
   /** Scenario 6, the session stores side by side: the same shape as `dynamodb`. */
@@ -21,7 +21,7 @@ export function benchSettings(quick: boolean): BenchSettings {
   if (quick) {
     return {
       quick,
-      cpu: { rounds: 1, timeMs: 5, warmupMs: 2, minIterations: 1 },
+      cpu: { slices: 2, iterationsPerSlice: 2, warmupIterations: 1 },
       dynamodb: {
         levels: [
           { concurrency: 1, requests: 2 },
@@ -44,9 +44,9 @@ export function benchSettings(quick: boolean): BenchSettings {
   }
   return {
     quick,
-    // Several short rounds, tasks interleaved, median of the rounds: a shared
-    // machine drifts, and drift then hits every variant alike.
-    cpu: { rounds: 5, timeMs: 300, warmupMs: 100, minIterations: 64 },
+    // Many short slices, tasks interleaved in each: a shared machine drifts,
+    // and drift then hits the variants compared within a slice alike.
+    cpu: { slices: 120, iterationsPerSlice: 250, warmupIterations: 2000 },
     dynamodb: {
       levels: [
         { concurrency: 1, requests: 100 },

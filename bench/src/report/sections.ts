@@ -12,53 +12,36 @@ function cpuCell(rows: CpuRow[], scenario: string, variant: string): CpuRow | un
   return rows.find((row) => row.scenario === scenario && row.variant === variant)
 }
 
-export interface CpuOverhead {
-  scenario: string
-  overheadUs: number
-  overRatio: number
-}
-
-/** Full chain minus bare Middy, per scenario: the number the issue's goal (under 25 µs) is about. */
-export function cpuOverheads(cpu: CpuResult): CpuOverhead[] {
-  const scenarios = [...new Set(cpu.comparison.map((row) => row.scenario))]
-  return scenarios.map((scenario) => {
-    const bare = cpuCell(cpu.comparison, scenario, 'bare Middy')?.meanUs ?? Number.NaN
-    const full = cpuCell(cpu.comparison, scenario, 'full chain')?.meanUs ?? Number.NaN
-    return { scenario, overheadUs: full - bare, overRatio: full / bare }
-  })
-}
-
 export function cpuSection(cpu: CpuResult): string {
-  const overheads = cpuOverheads(cpu)
-  const comparison = overheads.map(({ scenario, overheadUs, overRatio }) => {
+  const comparison = cpu.overheads.map((overhead) => {
     const cell = (variant: string) => {
-      const row = cpuCell(cpu.comparison, scenario, variant)
+      const row = cpuCell(cpu.comparison, overhead.scenario, variant)
       return row ? `${us(row.meanUs)} (p99 ${us(row.p99Us)})` : 'n/a'
     }
     return [
-      scenario,
+      overhead.scenario,
       cell('plain function'),
       cell('bare Middy'),
       cell('full chain'),
-      delta(overheadUs),
-      ratio(overRatio),
+      `${delta(overhead.overheadUs)} (${us(overhead.lowerQuartileUs)}–${us(overhead.upperQuartileUs)})`,
+      ratio(overhead.ratio),
     ]
   })
-  let previous: number | undefined
   const breakdown = cpu.breakdown.map((row) => {
-    const added = previous === undefined ? '' : delta(row.meanUs - previous)
-    previous = row.meanUs
-    return [row.variant, us(row.meanUs), added]
+    const step = cpu.steps.find((candidate) => candidate.variant === row.variant)
+    return [row.variant, us(row.meanUs), step ? delta(step.overheadUs) : '']
   })
   return [
     '## 1. CPU per invocation (in-memory stores)',
     '',
-    'Mean (and p99) CPU µs per invocation of the same app handler: called directly, under bare `@middy/core`, and',
+    'CPU µs per invocation (median of the slices’ means, and p99) of the same app handler: called directly, under bare `@middy/core`, and',
     'under the full chain (timeout-watchdog, http-cookie-parser, session-loader, idempotency-guard, session-saver)',
     'with in-memory stores, so only the middlewares’ own work is measured (cookie parsing, HMAC check, id hashing,',
     'session copy, key scoping and fingerprinting, response serialisation). CPU time is the process’s user + system',
     'time (all threads, so garbage collection counts), not wall time: waiting for a core on a shared machine is',
-    'left out. Event and Lambda context are built before each iteration, untimed, as Lambda builds them.',
+    'left out. Event and Lambda context are built before each iteration, untimed, as Lambda builds them. The',
+    'difference and ratio are taken within each slice, where both handlers ran moments apart, then the median',
+    'over slices (in brackets: the middle half of the slices’ differences).',
     '',
     table(
       ['request', 'plain function', 'bare Middy', 'full chain', 'chain − bare Middy (µs)', 'chain ÷ bare Middy'],
@@ -69,7 +52,7 @@ export function cpuSection(cpu: CpuResult): string {
     'Where the time goes: the full chain built up one middleware at a time, on a signed-in checkout with a new',
     '`Idempotency-Key` (the request that uses every layer).',
     '',
-    table(['chain', 'mean µs', 'added by this step'], breakdown, ['l', 'r', 'r']),
+    table(['chain', 'µs', 'added by this step (median over slices)'], breakdown, ['l', 'r', 'r']),
   ].join('\n')
 }
 

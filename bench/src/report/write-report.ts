@@ -14,7 +14,6 @@ import {
   COLD_START_CHAIN,
   capacitySection,
   coldStartSection,
-  cpuOverheads,
   cpuSection,
   latencySection,
   powertoolsRatios,
@@ -63,7 +62,7 @@ function range(values: number[]): string {
 /** The few numbers the README quotes, all ratios or differences measured within this run. */
 export function summaryLines(results: BenchResults): string[] {
   const lines: string[] = []
-  const overheads = cpuOverheads(results.cpu)
+  const overheads = results.cpu.overheads
   lines.push(
     `CPU: the full chain adds ${overheads.map((o) => `${delta(o.overheadUs)} µs (${o.scenario})`).join(', ')} ` +
       'per invocation over bare Middy (the issue’s goal: under 25 µs).',
@@ -117,8 +116,10 @@ const METHOD = [
   '- One process runs every scenario; DynamoDB Local (Java) runs beside it on the same cores, so absolute',
   '  times say more about this machine than about Lambda. The ratios compare systems measured side by side',
   '  in the same run, which is what the README quotes.',
-  '- CPU: tinybench clocked by `process.cpuUsage()`, several short rounds with all variants in each round, the',
-  '  median of the rounds’ means. Every invocation gets a fresh event object and Lambda context, as in Lambda.',
+  '- CPU: tinybench clocked by `process.cpuUsage()`, in many short slices with every variant in each slice (order',
+  '  alternating); differences and ratios are taken within a slice, then the median over slices. This machine’s',
+  '  speed drifts by up to 2× within seconds, which a comparison of variants measured seconds apart would pick',
+  '  up. Every invocation gets a fresh event object and Lambda context, as in Lambda.',
   '- Every benchmark request is checked (status, replay body, no write on an unchanged session), so the numbers',
   '  are those of the intended path, never of an error path.',
   '- Nothing here is asserted: `pnpm bench --quick` only proves the code still runs.',

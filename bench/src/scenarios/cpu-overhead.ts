@@ -11,23 +11,44 @@ import {
 import { cartOf, eventMaker, expectStatus, lambdaContext, type RequestSpec, signIn } from '../app/requests.ts'
 import type { BenchSettings } from '../bench-settings.ts'
 import { cpuNow } from '../load/cpu-clock.ts'
-import { median } from '../load/run-load.ts'
+import { median, percentile } from '../load/run-load.ts'
 import { InMemoryIdempotencyStore } from '../stores/in-memory-idempotency-store.ts'
 import { InMemorySessionStore } from '../stores/in-memory-session-store.ts'
 
-/** One measured handler: mean and p99 of one invocation, in microseconds (median over the rounds). */
+/** One measured handler: mean and p99 of one invocation, in microseconds. */
 export interface CpuRow {
   scenario: string
   variant: string
+  /** The median of the slices' means. */
   meanUs: number
+  /** Over every timed invocation of every slice. */
   p99Us: number
+}
+
+/** What one handler costs over another, from the two measured side by side in each slice. */
+export interface CpuDifference {
+  scenario: string
+  /** The handler measured. */
+  variant: string
+  /** The handler it is compared with. */
+  baseline: string
+  /** Median over slices of (variant − baseline) mean µs; the quartiles show how much the machine moved it. */
+  overheadUs: number
+  lowerQuartileUs: number
+  upperQuartileUs: number
+  /** Median over slices of variant ÷ baseline. */
+  ratio: number
 }
 
 export interface CpuResult {
   /** Each scenario under a plain function, bare Middy and the full chain. */
   comparison: CpuRow[]
+  /** Full chain over bare Middy, per scenario: the number the issue's goal (under 25 µs) is about. */
+  overheads: CpuDifference[]
   /** The full chain built up one middleware at a time, on the request that uses every layer. */
   breakdown: CpuRow[]
+  /** What each step of the breakdown adds to the one before. */
+  steps: CpuDifference[]
 }
 
 interface CpuTask {
@@ -130,43 +151,94 @@ async function buildTasks(): Promise<{ comparison: CpuTask[]; breakdown: CpuTask
   return { comparison, breakdown }
 }
 
-/** Runs every task in each round (so drift hits them alike) and keeps the median of the rounds. */
-async function measure(tasks: CpuTask[], settings: BenchSettings['cpu']): Promise<CpuRow[]> {
+/** Per task, the mean of each slice (µs) and every sample (µs). */
+interface Measured {
+  sliceMeans: number[][]
+  samples: number[][]
+}
+
+/**
+ * Runs every task in many short slices, each task a few hundred invocations
+ * per slice, alternating the order slice by slice. A shared virtual machine's
+ * speed drifts by a factor of two within seconds; tasks measured seconds apart
+ * would carry that drift into their difference, tasks measured in the same
+ * slice share it, so differences and ratios are taken per slice.
+ */
+async function measure(tasks: CpuTask[], settings: BenchSettings['cpu']): Promise<Measured> {
   for (const cpuTask of tasks) await cpuTask.check()
-  const means = tasks.map(() => [] as number[])
-  const p99s = tasks.map(() => [] as number[])
-  for (let round = 0; round < settings.rounds; round++) {
+  const measured: Measured = { sliceMeans: tasks.map(() => []), samples: tasks.map(() => []) }
+  for (let slice = 0; slice < settings.slices; slice++) {
     const bench = new Bench({
       now: cpuNow,
       subtractTimerOverhead: true,
-      time: settings.timeMs,
-      warmupTime: settings.warmupMs,
-      iterations: settings.minIterations,
-      warmupIterations: settings.minIterations,
+      time: 0,
+      warmup: slice === 0,
+      warmupTime: 0,
+      warmupIterations: settings.warmupIterations,
+      iterations: settings.iterationsPerSlice,
+      retainSamples: true,
       throws: true,
     })
-    tasks.forEach((cpuTask, index) => {
+    const order = tasks.map((_, index) => index)
+    if (slice % 2 === 1) order.reverse()
+    for (const index of order) {
+      const cpuTask = tasks[index] as CpuTask
       // `async: true` spares tinybench a detection call, which would run without `prepare`.
       bench.add(String(index), cpuTask.run, { async: true, beforeEach: cpuTask.prepare })
-    })
+    }
     await bench.run()
-    bench.tasks.forEach((benchTask, index) => {
+    for (const benchTask of bench.tasks) {
+      const index = Number(benchTask.name)
       const result = benchTask.result
       if (result.state !== 'completed') throw new Error(`CPU task ${tasks[index]?.variant} ended ${result.state}`)
-      means[index]?.push(result.latency.mean * 1000)
-      p99s[index]?.push(result.latency.p99 * 1000)
-    })
+      measured.sliceMeans[index]?.push(result.latency.mean * 1000)
+      for (const sample of result.latency.samples ?? []) measured.samples[index]?.push(sample * 1000)
+    }
   }
+  return measured
+}
+
+function rows(tasks: CpuTask[], measured: Measured): CpuRow[] {
   return tasks.map((cpuTask, index) => ({
     scenario: cpuTask.scenario,
     variant: cpuTask.variant,
-    meanUs: median(means[index] ?? []),
-    p99Us: median(p99s[index] ?? []),
+    meanUs: median(measured.sliceMeans[index] ?? []),
+    p99Us: percentile(measured.samples[index] ?? [], 99),
   }))
+}
+
+/** Task `index` over task `baseline`, slice by slice. */
+function difference(tasks: CpuTask[], measured: Measured, index: number, baseline: number): CpuDifference {
+  const ours = measured.sliceMeans[index] ?? []
+  const theirs = measured.sliceMeans[baseline] ?? []
+  const differences = ours.map((mean, slice) => mean - (theirs[slice] ?? Number.NaN))
+  const ratios = ours.map((mean, slice) => mean / (theirs[slice] ?? Number.NaN))
+  return {
+    scenario: tasks[index]?.scenario ?? '',
+    variant: tasks[index]?.variant ?? '',
+    baseline: tasks[baseline]?.variant ?? '',
+    overheadUs: median(differences),
+    lowerQuartileUs: percentile(differences, 25),
+    upperQuartileUs: percentile(differences, 75),
+    ratio: median(ratios),
+  }
 }
 
 /** Scenario 1: what the chain adds to every invocation, with stores that cost (almost) nothing. */
 export async function runCpuOverhead(settings: BenchSettings['cpu']): Promise<CpuResult> {
   const tasks = await buildTasks()
-  return { comparison: await measure(tasks.comparison, settings), breakdown: await measure(tasks.breakdown, settings) }
+  const comparison = await measure(tasks.comparison, settings)
+  const overheads = tasks.comparison.flatMap((cpuTask, index) => {
+    if (cpuTask.variant !== 'full chain') return []
+    const bare = tasks.comparison.findIndex((t) => t.scenario === cpuTask.scenario && t.variant === 'bare Middy')
+    return [difference(tasks.comparison, comparison, index, bare)]
+  })
+  const breakdown = await measure(tasks.breakdown, settings)
+  const steps = tasks.breakdown.slice(1).map((_, step) => difference(tasks.breakdown, breakdown, step + 1, step))
+  return {
+    comparison: rows(tasks.comparison, comparison),
+    overheads,
+    breakdown: rows(tasks.breakdown, breakdown),
+    steps,
+  }
 }

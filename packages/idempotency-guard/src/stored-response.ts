@@ -11,9 +11,14 @@ export function serializeResponse(response: unknown): { structured: HttpResponse
   // Replays always carry a headers object (for the marker), so the first answer gets one too.
   const structured = toStructuredResponse(response)
   structured.headers ??= {}
-  const kept: Record<string, unknown> = {}
-  for (const field of STORED_FIELDS) if (structured[field] !== undefined) kept[field] = structured[field]
-  return { structured, text: JSON.stringify(kept) }
+  // The text `JSON.stringify` would give for an object of the kept fields, written out without that object.
+  let text = ''
+  for (const field of STORED_FIELDS) {
+    const value = structured[field]
+    const json = value === undefined ? undefined : JSON.stringify(value)
+    if (json !== undefined) text += `${text === '' ? '{' : ','}"${field}":${json}`
+  }
+  return { structured, text: text === '' ? '{}' : `${text}}` }
 }
 
 /** A stored response, rebuilt, with `Idempotent-Replayed: true`. */

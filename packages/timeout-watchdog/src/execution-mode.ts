@@ -27,14 +27,30 @@ interface MiddyCore {
  * (the timer fired while a `before` was still awaiting), and otherwise with
  * the watchdog's signal as the `signal` Middy hands every handler.
  */
+/**
+ * The handler's third argument: `signal` is the deadline's, made only when
+ * the handler reads it (most never do, and an AbortController per request is
+ * the dearest part of it). Middy's own options, whose signal never fires
+ * under this mode, are the fallback when no deadline is attached.
+ */
+class WatchedHandlerOptions {
+  readonly #context: object
+  readonly #middyOptions: { signal?: AbortSignal }
+
+  constructor(context: object, middyOptions: { signal?: AbortSignal }) {
+    this.#context = context
+    this.#middyOptions = middyOptions
+  }
+
+  get signal(): AbortSignal | undefined {
+    return invocationSignal(this.#context) ?? this.#middyOptions?.signal
+  }
+}
+
 function handlerUnlessTimedOut(lambdaHandler: LambdaHandler): LambdaHandler {
   return function watchedLambdaHandler(event, context, options) {
     if (hasInvocationTimedOut(context)) throw new InvocationTimedOutError()
-    // Reading the signal makes the deadline's AbortController (it is lazy): only
-    // requests that reach the handler pay for it, not those a `before` answered.
-    // An own data property, as Middy's is: a getter object would cost more than the signal.
-    const signal = invocationSignal(context)
-    return lambdaHandler(event, context, signal ? { ...options, signal } : options)
+    return lambdaHandler(event, context, new WatchedHandlerOptions(context, options))
   }
 }
 
