@@ -9,7 +9,8 @@ export interface BenchSettings {
   /** Every task runs `iterationsPerSlice` invocations in each of `slices` slices; the first slice warms each task up first. */
   cpu: { slices: number; iterationsPerSlice: number; warmupIterations: number }
   /** Per concurrency level, the requests of one round; warm-up requests come on top and are not counted. */
-  dynamodb: { levels: { concurrency: number; requests: number }[]; warmupRequests: number; rounds: number }
+  /** Per level, `rounds` rounds of `requests` each; the warm-up requests run before a system's first round only. */
+  dynamodb: { levels: { concurrency: number; requests: number; rounds: number }[]; warmupRequests: number }
   /** Scenario 6, the session stores side by side: the same shape as `dynamodb`. */
   stores: { levels: { concurrency: number; requests: number }[]; warmupRequests: number; rounds: number }
   /** `requests` per operation and size; a quarter of that above 50 KB, where one request takes a tenth of a second. */
@@ -24,11 +25,10 @@ export function benchSettings(quick: boolean): BenchSettings {
       cpu: { slices: 2, iterationsPerSlice: 2, warmupIterations: 1 },
       dynamodb: {
         levels: [
-          { concurrency: 1, requests: 2 },
-          { concurrency: 32, requests: 32 },
+          { concurrency: 1, requests: 2, rounds: 1 },
+          { concurrency: 32, requests: 32, rounds: 1 },
         ],
         warmupRequests: 1,
-        rounds: 1,
       },
       stores: {
         levels: [
@@ -48,13 +48,15 @@ export function benchSettings(quick: boolean): BenchSettings {
     // and drift then hits the variants compared within a slice alike.
     cpu: { slices: 120, iterationsPerSlice: 250, warmupIterations: 2000 },
     dynamodb: {
+      // Many short rounds in alternating order: this machine's speed drifts by
+      // up to 2× within seconds, and rounds a fraction of a second long let
+      // the two systems share that drift. One at a time, a round of 25
+      // requests lasts about a quarter of a second.
       levels: [
-        { concurrency: 1, requests: 100 },
-        { concurrency: 32, requests: 256 },
+        { concurrency: 1, requests: 25, rounds: 24 },
+        { concurrency: 32, requests: 256, rounds: 6 },
       ],
       warmupRequests: 32,
-      // Many short rounds in alternating order: the machine's other load then falls on both systems alike.
-      rounds: 6,
     },
     // Three stores take turns: fewer rounds than scenario 2 keep the run's length in check.
     stores: {

@@ -139,7 +139,7 @@ async function measureOnce(
   tally: Tally,
   warmupRequests: number,
 ): Promise<void> {
-  await runLoad(concurrency, warmupRequests, (_index, worker) => send(worker))
+  if (warmupRequests > 0) await runLoad(concurrency, warmupRequests, (_index, worker) => send(worker))
   system.metered.calls.reset()
   system.metered.capacity.reset()
   const run = await runLoad(concurrency, requests, (_index, worker) => send(worker))
@@ -195,7 +195,7 @@ export async function runDynamoDBLatency(
 
   const rows: LatencyRow[] = []
   for (const scenario of [...sessionScenarios(chain), ...idempotencyScenarios([guard, powertools])]) {
-    for (const { concurrency, requests } of settings.levels) {
+    for (const { concurrency, requests, rounds } of settings.levels) {
       const tallies = scenario.systems.map(
         (): Tally => ({
           latenciesMs: [],
@@ -207,14 +207,15 @@ export async function runDynamoDBLatency(
           unreported: 0,
         }),
       )
-      for (let round = 0; round < settings.rounds; round++) {
+      for (let round = 0; round < rounds; round++) {
         const order = scenario.systems.map((_, index) => index)
         if (round % 2 === 1) order.reverse()
         for (const index of order) {
           const system = scenario.systems[index] as SystemUnderTest
           const run = `${scenario.name}-${concurrency}-${round}-${index}`.replaceAll(' ', '_')
           const send = await scenario.prepare(system, concurrency, run)
-          await measureOnce(system, send, concurrency, requests, tallies[index] as Tally, settings.warmupRequests)
+          const warmup = round === 0 ? settings.warmupRequests : 0
+          await measureOnce(system, send, concurrency, requests, tallies[index] as Tally, warmup)
         }
       }
       scenario.systems.forEach((system, index) => {
