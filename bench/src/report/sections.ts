@@ -1,5 +1,11 @@
 import type { ColdStartRow } from '../scenarios/cold-start.ts'
-import type { CpuResult, CpuRow } from '../scenarios/cpu-overhead.ts'
+import {
+  type CpuDifference,
+  type CpuResult,
+  type CpuRow,
+  GUARD_ALONE,
+  POWERTOOLS_ALONE,
+} from '../scenarios/cpu-overhead.ts'
 import { type LatencyRow, OURS_GUARD, POWERTOOLS } from '../scenarios/dynamodb-latency.ts'
 import type { SizeRow } from '../scenarios/session-size.ts'
 import { bytes, delta, ms, perRequest, ratio, table, us } from './format.ts'
@@ -10,6 +16,39 @@ export const COLD_START_CHAIN = 'lambda-session full chain'
 
 function cpuCell(rows: CpuRow[], scenario: string, variant: string): CpuRow | undefined {
   return rows.find((row) => row.scenario === scenario && row.variant === variant)
+}
+
+/** `variant` over `baseline` in `scenario`, among the idempotency-alone differences. */
+export function aloneDifference(
+  cpu: CpuResult,
+  scenario: string,
+  variant: string,
+  baseline: string,
+): CpuDifference | undefined {
+  return cpu.idempotencyAlone.find(
+    (difference) =>
+      difference.scenario === scenario && difference.variant === variant && difference.baseline === baseline,
+  )
+}
+
+/** A median difference with the middle half of the slices' differences in brackets. */
+function spread(difference: CpuDifference | undefined): string {
+  if (!difference) return 'n/a'
+  return `${delta(difference.overheadUs)} (${us(difference.lowerQuartileUs)}–${us(difference.upperQuartileUs)})`
+}
+
+function idempotencyAloneRows(cpu: CpuResult): string[][] {
+  const scenarios = [...new Set(cpu.idempotencyAlone.map((difference) => difference.scenario))]
+  return scenarios.map((scenario) => {
+    const sideBySide = aloneDifference(cpu, scenario, GUARD_ALONE, POWERTOOLS_ALONE)
+    return [
+      scenario,
+      spread(aloneDifference(cpu, scenario, GUARD_ALONE, 'bare Middy')),
+      spread(aloneDifference(cpu, scenario, POWERTOOLS_ALONE, 'bare Middy')),
+      sideBySide ? delta(sideBySide.overheadUs) : 'n/a',
+      sideBySide ? ratio(sideBySide.ratio) : 'n/a',
+    ]
+  })
 }
 
 export function cpuSection(cpu: CpuResult): string {
@@ -47,6 +86,25 @@ export function cpuSection(cpu: CpuResult): string {
       ['request', 'plain function', 'bare Middy', 'full chain', 'chain − bare Middy (µs)', 'chain ÷ bare Middy'],
       comparison,
       ['l', 'r', 'r', 'r', 'r', 'r'],
+    ),
+    '',
+    'Idempotency alone, side by side with Powertools: the same app on bare Middy under only `idempotencyGuard`',
+    '(in-memory store) and under only Powertools’ `makeHandlerIdempotent`, configured as in section 2 (key from the',
+    '`Idempotency-Key` header, payload check on the body) on an in-memory persistence layer that keeps the',
+    'conditions of its DynamoDB layer. Both keep the stored response as JSON text, so serialising it (first call)',
+    'and parsing it (replay) counts on both sides; neither pays for a database client. Measured in the same slices',
+    'as the table above; the ratio is of the whole invocation (app and Middy included), taken slice by slice.',
+    '',
+    table(
+      [
+        'request',
+        'idempotency-guard − bare Middy (µs)',
+        'Powertools − bare Middy (µs)',
+        'ours − Powertools (µs)',
+        'ours ÷ Powertools',
+      ],
+      idempotencyAloneRows(cpu),
+      ['l', 'r', 'r', 'r', 'r'],
     ),
     '',
     'Where the time goes: the full chain built up one middleware at a time, on a signed-in checkout with a new',

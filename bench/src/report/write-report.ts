@@ -4,12 +4,13 @@ import { arch, availableParallelism, cpus, platform } from 'node:os'
 import { dirname } from 'node:path'
 import type { BenchSettings } from '../bench-settings.ts'
 import type { ColdStartRow } from '../scenarios/cold-start.ts'
-import type { CpuResult } from '../scenarios/cpu-overhead.ts'
+import { type CpuResult, GUARD_ALONE, POWERTOOLS_ALONE } from '../scenarios/cpu-overhead.ts'
 import type { LatencyRow } from '../scenarios/dynamodb-latency.ts'
 import type { SizeRow } from '../scenarios/session-size.ts'
 import type { StoreRow } from '../scenarios/session-stores.ts'
 import { bytes, delta, ratio, table } from './format.ts'
 import {
+  aloneDifference,
   COLD_START_BASELINE,
   COLD_START_CHAIN,
   capacitySection,
@@ -67,6 +68,24 @@ export function summaryLines(results: BenchResults): string[] {
     `CPU: the full chain adds ${overheads.map((o) => `${delta(o.overheadUs)} µs (${o.scenario})`).join(', ')} ` +
       'per invocation over bare Middy (the issue’s goal: under 25 µs).',
   )
+  // Idempotency alone: ours and Powertools' each over bare Middy, then ours ÷ theirs, per idempotent request.
+  const alone = [...new Set(results.cpu.idempotencyAlone.map((difference) => difference.scenario))].flatMap(
+    (scenario) => {
+      const ours = aloneDifference(results.cpu, scenario, GUARD_ALONE, 'bare Middy')
+      const theirs = aloneDifference(results.cpu, scenario, POWERTOOLS_ALONE, 'bare Middy')
+      const sideBySide = aloneDifference(results.cpu, scenario, GUARD_ALONE, POWERTOOLS_ALONE)
+      return ours && theirs && sideBySide ? [{ scenario, ours, theirs, sideBySide }] : []
+    },
+  )
+  if (alone.length > 0) {
+    const added = alone.map((a) => `${delta(a.ours.overheadUs)} vs ${delta(a.theirs.overheadUs)} µs (${a.scenario})`)
+    const wholeRatios = alone.map((a) => `${ratio(a.sideBySide.ratio)} (${a.scenario})`)
+    lines.push(
+      'CPU of idempotency alone on bare Middy (in-memory stores), idempotency-guard vs Powertools’ ' +
+        `makeHandlerIdempotent: ${added.join(', ')} over bare Middy; ` +
+        `the whole invocation, ours ÷ theirs: ${wholeRatios.join(', ')}.`,
+    )
+  }
   const ratios = powertoolsRatios(results.latency)
   if (ratios.length > 0) {
     lines.push(

@@ -1,3 +1,7 @@
+import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency'
+import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middleware'
+import type { HttpResponse } from '@lambda-session/core'
+import middy from '@middy/core'
 import { Bench } from 'tinybench'
 import {
   bareMiddy,
@@ -5,14 +9,17 @@ import {
   type ChainLayers,
   type ChainStores,
   FULL_CHAIN,
+  guardOnly,
   type Invoke,
   plainFunction,
 } from '../app/chains.ts'
 import { cartOf, eventMaker, expectStatus, lambdaContext, type RequestSpec, signIn } from '../app/requests.ts'
+import { shopApp } from '../app/shop-app.ts'
 import type { BenchSettings } from '../bench-settings.ts'
 import { cpuNow } from '../load/cpu-clock.ts'
 import { median, percentile } from '../load/run-load.ts'
 import { InMemoryIdempotencyStore } from '../stores/in-memory-idempotency-store.ts'
+import { InMemoryPowertoolsPersistence } from '../stores/in-memory-powertools-persistence.ts'
 import { InMemorySessionStore } from '../stores/in-memory-session-store.ts'
 
 /** One measured handler: mean and p99 of one invocation, in microseconds. */
@@ -49,7 +56,21 @@ export interface CpuResult {
   breakdown: CpuRow[]
   /** What each step of the breakdown adds to the one before. */
   steps: CpuDifference[]
+  /**
+   * Idempotency alone, ours beside Powertools', per idempotent scenario: `GUARD_ALONE` over bare Middy,
+   * `POWERTOOLS_ALONE` over bare Middy, then `GUARD_ALONE` over `POWERTOOLS_ALONE` (its `ratio` is ours ÷ theirs).
+   */
+  idempotencyAlone: CpuDifference[]
 }
+
+/** `idempotencyGuard` as the only middleware on bare Middy, with an in-memory store. */
+export const GUARD_ALONE = 'idempotency-guard alone'
+/** Powertools' `makeHandlerIdempotent` as the only middleware on bare Middy, with an in-memory persistence layer. */
+export const POWERTOOLS_ALONE = 'Powertools idempotency'
+const ALONE: readonly string[] = [GUARD_ALONE, POWERTOOLS_ALONE]
+
+const FIRST_CALL = 'idempotent first call'
+const REPLAY = 'idempotent replay'
 
 interface CpuTask {
   scenario: string
@@ -72,13 +93,41 @@ function handlerFor(variant: (typeof VARIANTS)[number], stores: ChainStores): In
   return buildChain(stores)
 }
 
-/** A task sending the same request each time, or a fresh `Idempotency-Key` each time when `freshKeys` is set. */
+/**
+ * The same app under Powertools' middleware alone, configured as
+ * `powertoolsIdempotentHandler` configures it for DynamoDB (key from the
+ * `Idempotency-Key` header, payload check on the body), so the only
+ * difference from scenario 2's handler is where the records are kept.
+ */
+function powertoolsOnly(persistenceStore: InMemoryPowertoolsPersistence): Invoke {
+  const config = new IdempotencyConfig({
+    eventKeyJmesPath: 'headers."idempotency-key"',
+    payloadValidationJmesPath: 'body',
+  })
+  return middy(shopApp).use(makeHandlerIdempotent({ persistenceStore, config })) as unknown as Invoke
+}
+
+/** Our guard's mark on a replayed answer; Powertools leaves none, so its replays are recognised by their body. */
+function markedAsReplay(response: HttpResponse): boolean {
+  return response.headers?.['Idempotent-Replayed'] === 'true'
+}
+
+/** A store the records of fresh keys pile up in. */
+interface Clearable {
+  clear(): void
+}
+
+/**
+ * A task sending the same request each time, or a fresh `Idempotency-Key`
+ * each time when `freshKeys` is set (that store then emptied now and then).
+ * `isReplay`, when set, must hold for the checked answer.
+ */
 function task(
   scenario: string,
   variant: string,
   invoke: Invoke,
   spec: RequestSpec,
-  options: { freshKeys?: InMemoryIdempotencyStore; expectReplay?: boolean } = {},
+  options: { freshKeys?: Clearable; isReplay?: (response: HttpResponse) => boolean } = {},
 ): CpuTask {
   let counter = 0
   const fixed = eventMaker(spec)
@@ -102,8 +151,9 @@ function task(
     run: () => invoke(event, context),
     check: async () => {
       const response = expectStatus(await invoke(nextEvent(), lambdaContext()), 200, `${scenario} / ${variant}`)
-      const replayed = response.headers?.['Idempotent-Replayed'] === 'true'
-      if (options.expectReplay && !replayed) throw new Error(`${scenario} / ${variant}: the answer was not a replay`)
+      if (options.isReplay && !options.isReplay(response)) {
+        throw new Error(`${scenario} / ${variant}: the answer was not a replay`)
+      }
     },
   }
 }
@@ -115,6 +165,11 @@ async function buildTasks(): Promise<{ comparison: CpuTask[]; breakdown: CpuTask
   const firstCallStore = new InMemoryIdempotencyStore()
   const firstCalls: ChainStores = { sessionStore, idempotencyStore: firstCallStore }
   const replays: ChainStores = { sessionStore, idempotencyStore: new InMemoryIdempotencyStore() }
+  // The same split for the idempotency middlewares measured alone.
+  const guardFirstCalls = new InMemoryIdempotencyStore()
+  const powertoolsFirstCalls = new InMemoryPowertoolsPersistence()
+  const guardReplays = guardOnly(new InMemoryIdempotencyStore())
+  const powertoolsReplays = powertoolsOnly(new InMemoryPowertoolsPersistence())
 
   const cookies = [await signIn(buildChain(firstCalls), 'user-1', cartOf(3))]
   const read: RequestSpec = { method: 'GET', path: '/cart', cookies }
@@ -122,6 +177,13 @@ async function buildTasks(): Promise<{ comparison: CpuTask[]; breakdown: CpuTask
   const checkout: RequestSpec = { method: 'POST', path: '/checkout', cookies, body: { payment: 'card' } }
   const replay: RequestSpec = { ...checkout, headers: { 'idempotency-key': 'replayed-key' } }
   expectStatus(await buildChain(replays)(eventMaker(replay)(), lambdaContext()), 200, 'seeding the replayed key')
+  expectStatus(await guardReplays(eventMaker(replay)(), lambdaContext()), 200, 'seeding the guard’s replayed key')
+  // The checkout answers a new order id each time: only a replay gives back the seeded body.
+  const seededBody = expectStatus(
+    await powertoolsReplays(eventMaker(replay)(), lambdaContext()),
+    200,
+    'seeding Powertools’ replayed key',
+  ).body
 
   const comparison: CpuTask[] = []
   for (const variant of VARIANTS) {
@@ -129,12 +191,21 @@ async function buildTasks(): Promise<{ comparison: CpuTask[]; breakdown: CpuTask
     comparison.push(
       task('session read', variant, invoke, read),
       task('session write (one key)', variant, invoke, write),
-      task('idempotent first call', variant, invoke, checkout, { freshKeys: firstCallStore }),
-      task('idempotent replay', variant, handlerFor(variant, replays), replay, {
-        expectReplay: variant === 'full chain',
+      task(FIRST_CALL, variant, invoke, checkout, { freshKeys: firstCallStore }),
+      task(REPLAY, variant, handlerFor(variant, replays), replay, {
+        isReplay: variant === 'full chain' ? markedAsReplay : undefined,
       }),
     )
   }
+  // In the same slices as bare Middy, so their differences from it and from each other pair up slice by slice.
+  comparison.push(
+    task(FIRST_CALL, GUARD_ALONE, guardOnly(guardFirstCalls), checkout, { freshKeys: guardFirstCalls }),
+    task(FIRST_CALL, POWERTOOLS_ALONE, powertoolsOnly(powertoolsFirstCalls), checkout, {
+      freshKeys: powertoolsFirstCalls,
+    }),
+    task(REPLAY, GUARD_ALONE, guardReplays, replay, { isReplay: markedAsReplay }),
+    task(REPLAY, POWERTOOLS_ALONE, powertoolsReplays, replay, { isReplay: (response) => response.body === seededBody }),
+  )
 
   const steps: [string, ChainLayers][] = [
     ['bare Middy', { cookies: false, sessions: false, idempotency: false, watchdog: false }],
@@ -228,17 +299,30 @@ function difference(tasks: CpuTask[], measured: Measured, index: number, baselin
 export async function runCpuOverhead(settings: BenchSettings['cpu']): Promise<CpuResult> {
   const tasks = await buildTasks()
   const comparison = await measure(tasks.comparison, settings)
+  const find = (scenario: string, variant: string) =>
+    tasks.comparison.findIndex((t) => t.scenario === scenario && t.variant === variant)
   const overheads = tasks.comparison.flatMap((cpuTask, index) => {
     if (cpuTask.variant !== 'full chain') return []
-    const bare = tasks.comparison.findIndex((t) => t.scenario === cpuTask.scenario && t.variant === 'bare Middy')
-    return [difference(tasks.comparison, comparison, index, bare)]
+    return [difference(tasks.comparison, comparison, index, find(cpuTask.scenario, 'bare Middy'))]
+  })
+  const idempotencyAlone = [FIRST_CALL, REPLAY].flatMap((scenario) => {
+    const bare = find(scenario, 'bare Middy')
+    const guard = find(scenario, GUARD_ALONE)
+    const powertools = find(scenario, POWERTOOLS_ALONE)
+    return [
+      difference(tasks.comparison, comparison, guard, bare),
+      difference(tasks.comparison, comparison, powertools, bare),
+      difference(tasks.comparison, comparison, guard, powertools),
+    ]
   })
   const breakdown = await measure(tasks.breakdown, settings)
   const steps = tasks.breakdown.slice(1).map((_, step) => difference(tasks.breakdown, breakdown, step + 1, step))
   return {
-    comparison: rows(tasks.comparison, comparison),
+    // The middlewares alone have a table of their own; this one stays plain function / bare Middy / full chain.
+    comparison: rows(tasks.comparison, comparison).filter((row) => !ALONE.includes(row.variant)),
     overheads,
     breakdown: rows(tasks.breakdown, breakdown),
     steps,
+    idempotencyAlone,
   }
 }
