@@ -1,5 +1,4 @@
 import { detectEventShape, EventShape, type HttpEvent, readHeaderValues } from './http-event.js'
-import { objectSlot } from './object-slot.js'
 
 /**
  * Request cookies by name. A name can occur more than once (a cookie set for
@@ -8,8 +7,15 @@ import { objectSlot } from './object-slot.js'
  */
 export type RequestCookies = ReadonlyMap<string, readonly string[]>
 
-/** Parsing happens once per event, however many middlewares ask. */
-const parsedByEvent = objectSlot<RequestCookies>('lambda-session request cookies')
+/**
+ * Parsing happens once per event, however many middlewares ask. They ask one
+ * after another within an invocation (the cookie parser, the loader, the
+ * saver), so remembering the last event answered is enough, and costs nothing
+ * per request, where a memo kept on each event costs a property definition.
+ * Invocations interleaved in one process only parse again.
+ */
+let lastEvent: object | undefined
+let lastCookies: RequestCookies | undefined
 
 /** Cookie headers above this size are ignored: no browser sends them, an attacker might. */
 const MAX_COOKIE_HEADER_BYTES = 16 * 1024
@@ -78,13 +84,13 @@ function addPairs(header: string, cookies: Map<string, string[]>): void {
  * ```
  */
 export function parseRequestCookies(event: HttpEvent): RequestCookies {
-  const cached = parsedByEvent.get(event)
-  if (cached) return cached
+  if (event === lastEvent && lastCookies) return lastCookies
   const cookies = new Map<string, string[]>()
   for (const header of cookieStrings(event)) {
     if (typeof header !== 'string' || header.length > MAX_COOKIE_HEADER_BYTES) continue
     addPairs(header, cookies)
   }
-  parsedByEvent.set(event, cookies)
+  lastEvent = event
+  lastCookies = cookies
   return cookies
 }

@@ -82,7 +82,7 @@ function firstValues(event: HttpEvent, logger: Logger): Record<string, string> {
  * Middy middleware that parses request cookies from API Gateway REST (v1),
  * HTTP API (v2), ALB (single- and multi-value headers) and Function URL
  * events into `event.parsedCookies`. Parsing goes through core's
- * `parseRequestCookies`, which is memoized per event, so the session
+ * `parseRequestCookies`, which remembers the event it last parsed, so the session
  * middlewares after it reuse the result. Never throws: malformed, valueless
  * or oversized cookies are skipped.
  *

@@ -1,5 +1,6 @@
 import { type InvocationDeadline, objectSlot } from '@lambda-session/core'
 import type { WatchdogRequest } from './options.js'
+import { startWatchTimer, stopWatchTimer, type TimedWatch } from './watch-timer.js'
 
 /**
  * What the middleware tells an armed watch to do. One object per middleware,
@@ -13,11 +14,6 @@ export interface WatchActions {
   abandonedSettled(outcome: 'response' | 'error', error?: unknown): void
 }
 
-/** The timer's callback: a module function given the watch, so no closure is made per request. */
-function fireWatch(watch: InvocationWatch): void {
-  watch.fire()
-}
-
 /**
  * One invocation's timer and the answer it may give. The execution mode opens
  * it for each request before the chain runs and closes it however the chain
@@ -25,17 +21,24 @@ function fireWatch(watch: InvocationWatch): void {
  * from the core deadline, which other middlewares see, because only these two
  * may touch the timer.
  */
-export class InvocationWatch {
+export class InvocationWatch implements TimedWatch {
   /** The watchdog's answer, once the timer fired. */
   #answer: Promise<unknown> | undefined
   /** Settles the promise {@link InvocationWatch.race} returned, if it was called. */
   #settleRace: ((value: unknown) => void) | undefined
-  #timer: NodeJS.Timeout | undefined
   #request: WatchdogRequest | undefined
   #deadline: InvocationDeadline | undefined
   #actions: WatchActions | undefined
   #fired = false
   #closed = false
+  /** @internal The shared timer's bookkeeping (see `watch-timer.ts`). */
+  dueAt = 0
+  /** @internal */
+  pending = false
+  /** @internal */
+  previousPending: TimedWatch | undefined = undefined
+  /** @internal */
+  nextPending: TimedWatch | undefined = undefined
 
   /** Whether a middleware armed this watch already. */
   get armed(): boolean {
@@ -71,14 +74,13 @@ export class InvocationWatch {
     this.#request = request
     this.#deadline = deadline
     this.#actions = actions
-    this.#timer = setTimeout(fireWatch, delayMs, this)
+    startWatchTimer(this, delayMs)
     return true
   }
 
   /** @internal The timer's work: mark the invocation answered and start the answer. */
-  fire(): void {
-    this.#timer = undefined
-    // close() clears the timer, so this can't run after the invocation ended; the check is belt and braces.
+  due(): void {
+    // close() takes the watch off the timer, so this can't run after the invocation ended; the check is belt and braces.
     if (this.#closed || this.#fired) return
     this.#fired = true
     this.#answer = (this.#actions as WatchActions).fire(
@@ -96,8 +98,7 @@ export class InvocationWatch {
   close(): void {
     if (this.#closed) return
     this.#closed = true
-    if (this.#timer !== undefined) clearTimeout(this.#timer)
-    this.#timer = undefined
+    stopWatchTimer(this)
     this.#settleRace = undefined
     if (!this.#fired) this.#deadline?.detach()
   }

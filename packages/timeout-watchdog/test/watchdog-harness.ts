@@ -8,6 +8,8 @@ import {
 } from '@lambda-session/timeout-watchdog'
 import middy from '@middy/core'
 import httpErrorHandler from '@middy/http-error-handler'
+// Internal state, for "nothing left armed": the same module instance the package's src uses.
+import { watchTimerState } from '../src/watch-timer.js'
 
 /** One logged line. */
 export interface LogEntry {
@@ -90,7 +92,7 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<'slept' | 'abor
  * process's timers would also count Jest's own reporter and test timers,
  * which come and go on their own.
  */
-const trackedTimers = new Map<{ _destroyed?: boolean }, string>()
+const trackedTimers = new Map<{ _destroyed?: boolean; hasRef?: () => boolean }, string>()
 createHook({
   init(_id, type, _trigger, resource) {
     if (type !== 'Timeout') return
@@ -103,15 +105,22 @@ createHook({
 
 /**
  * Creation stacks of the tracked timers still pending (neither fired nor
- * cleared), leaving out those in `except`. (`_destroyed` is Node's own flag
- * for exactly that; it flips synchronously, unlike async_hooks' `destroy`.)
+ * cleared) that hold the process open, leaving out those in `except`, and a
+ * line per watch still on the watchdog's shared timer. (`_destroyed` is
+ * Node's own flag for a timer that fired or was cleared; it flips
+ * synchronously, unlike async_hooks' `destroy`.) The shared timer itself
+ * stays set between invocations, unref'd: it holds nothing open and finds
+ * nothing due when it fires, which is what "nothing left armed" means, and
+ * what Jest's --detectOpenHandles checks too.
  */
 export function pendingTimers(except: ReadonlySet<object> = new Set()): string[] {
   const pending: string[] = []
   for (const [timer, stack] of trackedTimers) {
     if (timer._destroyed) trackedTimers.delete(timer)
-    else if (!except.has(timer)) pending.push(stack)
+    else if (!except.has(timer) && timer.hasRef?.() !== false) pending.push(stack)
   }
+  const { pending: watches } = watchTimerState()
+  if (watches > 0) pending.push(`${watches} watch(es) still pending on the watchdog's shared timer`)
   return pending
 }
 
