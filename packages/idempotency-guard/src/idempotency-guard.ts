@@ -297,10 +297,10 @@ export const idempotencyGuard = (opts: IdempotencyGuardOptions) => {
       held.delete(request)
       completed = await completeAlone(lock, text, expiresAt)
     }
-    if (completed) {
+    if (completed && cache) {
       const { keyHash, lockToken, fingerprint } = lock
-      const record = { keyHash, lockToken, fingerprint, lockExpiresAt: now, expiresAt, response: text }
-      cache?.set({ ...record, status: IdempotencyStatus.Completed }, now)
+      const status = IdempotencyStatus.Completed
+      cache.set({ keyHash, status, lockToken, fingerprint, lockExpiresAt: now, expiresAt, response: text }, now)
     }
   }
 
