@@ -23,11 +23,6 @@ interface MiddyCore {
 }
 
 /**
- * The handler as the chain calls it: not at all once the watchdog answered
- * (the timer fired while a `before` was still awaiting), and otherwise with
- * the watchdog's signal as the `signal` Middy hands every handler.
- */
-/**
  * The handler's third argument: `signal` is the deadline's, made only when
  * the handler reads it (most never do, and an AbortController per request is
  * the dearest part of it). Middy's own options, whose signal never fires
@@ -47,6 +42,11 @@ class WatchedHandlerOptions {
   }
 }
 
+/**
+ * The handler as the chain calls it: not at all once the watchdog answered
+ * (the timer fired while a `before` was still awaiting), and otherwise with
+ * the watchdog's signal as the `signal` Middy hands every handler.
+ */
 function handlerUnlessTimedOut(lambdaHandler: LambdaHandler): LambdaHandler {
   return function watchedLambdaHandler(event, context, options) {
     if (hasInvocationTimedOut(context)) throw new InvocationTimedOutError()

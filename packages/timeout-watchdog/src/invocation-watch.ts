@@ -15,7 +15,8 @@ export interface WatchActions {
 }
 
 /**
- * One invocation's timer and the answer it may give. The execution mode opens
+ * One invocation's place on the shared timer (`watch-timer.ts`) and the
+ * answer it may give. The execution mode opens
  * it for each request before the chain runs and closes it however the chain
  * ends; the middleware arms it from `before` with its options. Kept apart
  * from the core deadline, which other middlewares see, because only these two
