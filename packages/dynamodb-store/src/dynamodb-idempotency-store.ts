@@ -6,6 +6,7 @@ import {
   type DynamoDBClient,
   PutItemCommand,
   TransactWriteItemsCommand,
+  type Update,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb'
 import {
@@ -104,6 +105,12 @@ function completedBy(lockToken: string, item: Record<string, AttributeValue> | u
   )
 }
 
+/** A completion's `UpdateItem` input, and the item size it was checked at (for the error if DynamoDB refuses it). */
+interface Completion {
+  input: Update
+  estimatedBytes: number
+}
+
 /** Only the lock's holder, while it still is in progress, may complete or release it. */
 const OWNER_CONDITION = '#lockToken = :token AND #status = :inProgress'
 
@@ -199,7 +206,11 @@ export class DynamoDBIdempotencyStore implements IdempotencyStore {
 
   /** One `UpdateItem` that stores the response and marks the record completed, if `lockToken` holds the lock. */
   async complete(keyHash: string, lockToken: string, response: string, expiresAt: number): Promise<boolean> {
-    const { input, estimatedBytes } = this.#completion(keyHash, lockToken, response, expiresAt)
+    return this.#sendCompletion(this.#completion(keyHash, lockToken, response, expiresAt))
+  }
+
+  /** Sends a completion built (and its arguments checked) by `#completion`. */
+  async #sendCompletion({ input, estimatedBytes }: Completion): Promise<boolean> {
     const command = new UpdateItemCommand(input)
     try {
       // Not repeated after an unclear failure: a completion that landed would then read as a lost lock.
@@ -228,11 +239,13 @@ export class DynamoDBIdempotencyStore implements IdempotencyStore {
     sessions: SessionStore,
     write: SessionWrite,
   ): Promise<boolean | undefined> {
-    const { input, estimatedBytes } = this.#completion(keyHash, lockToken, response, expiresAt)
+    const completion = this.#completion(keyHash, lockToken, response, expiresAt)
+    const { input, estimatedBytes } = completion
     if (!(sessions instanceof DynamoDBSessionStore)) return undefined
     const part = sessions.commitItems(write)
     if (!part || part.client !== this.#client) return undefined
-    if (part.items.length === 0) return this.complete(keyHash, lockToken, response, expiresAt)
+    // Nothing to write to the session: the completion already built is the whole commit.
+    if (part.items.length === 0) return this.#sendCompletion(completion)
     const command = new TransactWriteItemsCommand({
       TransactItems: [...part.items, { Update: { ...input, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } }],
       ClientRequestToken: clientRequestToken(lockToken),
@@ -261,7 +274,7 @@ export class DynamoDBIdempotencyStore implements IdempotencyStore {
   }
 
   /** The completion `UpdateItem` input, after checking its arguments and size. */
-  #completion(keyHash: string, lockToken: string, response: string, expiresAt: number) {
+  #completion(keyHash: string, lockToken: string, response: string, expiresAt: number): Completion {
     checkCompleteArguments(keyHash, lockToken, response, expiresAt)
     const estimatedBytes = minimumCompletedItemBytes(keyHash, lockToken, response)
     if (estimatedBytes > DYNAMODB_MAX_ITEM_BYTES) {

@@ -93,7 +93,11 @@ export class RedisIdempotencyStore implements IdempotencyStore {
 
   /** One script that stores the response and marks the record completed, if `lockToken` holds the lock. */
   async complete(keyHash: string, lockToken: string, response: string, expiresAt: number): Promise<boolean> {
-    const { key, args } = this.#completion(keyHash, lockToken, response, expiresAt)
+    return this.#runCompletion(this.#completion(keyHash, lockToken, response, expiresAt))
+  }
+
+  /** Runs the `complete` script with a key and arguments `#completion` built (and checked). */
+  async #runCompletion({ key, args }: { key: string; args: string[] }): Promise<boolean> {
     const reply = await this.#call('complete', (client) => IDEMPOTENCY_SCRIPTS.complete.run(client, [key], args))
     return Number(reply) === 1
   }
@@ -123,11 +127,12 @@ export class RedisIdempotencyStore implements IdempotencyStore {
     sessions: SessionStore,
     write: SessionWrite,
   ): Promise<boolean | undefined> {
-    const { key, args } = this.#completion(keyHash, lockToken, response, expiresAt)
+    const completion = this.#completion(keyHash, lockToken, response, expiresAt)
+    const { key, args } = completion
     if (!(sessions instanceof RedisSessionStore)) return undefined
     const part = sessions.sessionScriptPart(write)
     // Nothing to write to the session: a plain completion is the whole commit.
-    if (!part) return this.complete(keyHash, lockToken, response, expiresAt)
+    if (!part) return this.#runCompletion(completion)
     if (part.client !== this.#client || !this.#sharesSlot(part.keyPrefix)) return undefined
     const keys = [key, ...part.keys]
     const scriptArgs = [...args, part.write, ...part.args]
