@@ -47,17 +47,27 @@ export interface RequestTally {
   calls: Record<string, number>
 }
 
+/** The columns every latency table shares: what {@link summarizeTally} gives. */
+export interface LoadSummary {
+  requests: number
+  requestsPerSecond: number
+  p50Ms: number
+  p99Ms: number
+  /** Round trips per request. */
+  roundTrips: number
+  /** Commands per request, by name without the `Command` suffix. */
+  calls: Record<string, number>
+}
+
 /** The columns every latency table shares, per request where it says so. */
-export function summarizeTally(tally: RequestTally) {
+export function summarizeTally(tally: RequestTally): LoadSummary {
   const perRequest = (value: number) => value / tally.requests
   return {
     requests: tally.requests,
     requestsPerSecond: (tally.requests / tally.elapsedMs) * 1000,
     p50Ms: percentile(tally.latenciesMs, 50),
     p99Ms: percentile(tally.latenciesMs, 99),
-    /** Round trips per request. */
     roundTrips: perRequest(Object.values(tally.calls).reduce((sum, count) => sum + count, 0)),
-    /** Commands per request, without the `Command` suffix. */
     calls: Object.fromEntries(
       Object.entries(tally.calls).map(([command, count]) => [command.replace(/Command$/, ''), perRequest(count)]),
     ),

@@ -4,20 +4,14 @@ import { powertoolsIdempotentHandler } from '../app/powertools-handler.ts'
 import { cartOf, eventMaker, expectStatus, lambdaContext, nth, signIn } from '../app/requests.ts'
 import type { BenchSettings } from '../bench-settings.ts'
 import type { BenchDynamoDB, MeteredClient } from '../dynamodb/bench-dynamodb.ts'
-import { type RequestTally, runLoad, summarizeTally } from '../load/run-load.ts'
+import { type LoadSummary, type RequestTally, runLoad, summarizeTally } from '../load/run-load.ts'
 
 /** One scenario on one system at one concurrency, all rounds together. */
-export interface LatencyRow {
+export interface LatencyRow extends LoadSummary {
   scenario: string
   system: string
   concurrency: number
-  requests: number
-  requestsPerSecond: number
-  p50Ms: number
-  p99Ms: number
-  /** Per request: round trips, the commands behind them, capacity units. */
-  roundTrips: number
-  calls: Record<string, number>
+  /** Per request: capacity units. */
   readUnits: number
   writeUnits: number
   unreported: number

@@ -8,7 +8,7 @@ import { buildChain, FULL_CHAIN, type Invoke } from '../app/chains.ts'
 import { cartOf, eventMaker, expectStatus, lambdaContext, nth, signIn } from '../app/requests.ts'
 import type { BenchSettings } from '../bench-settings.ts'
 import type { BenchDynamoDB } from '../dynamodb/bench-dynamodb.ts'
-import { type RequestTally, runLoad, summarizeTally } from '../load/run-load.ts'
+import { type LoadSummary, type RequestTally, runLoad, summarizeTally } from '../load/run-load.ts'
 import { countRedisCommands } from '../stores/counted-redis-client.ts'
 import { InMemoryIdempotencyStore } from '../stores/in-memory-idempotency-store.ts'
 
@@ -19,17 +19,10 @@ export const STORE_COOKIE = 'sealed cookie'
 export const STORES = [STORE_DYNAMODB, STORE_REDIS, STORE_COOKIE] as const
 
 /** One request type on one store at one concurrency, all rounds together. */
-export interface StoreRow {
+export interface StoreRow extends LoadSummary {
   scenario: string
   store: string
   concurrency: number
-  requests: number
-  requestsPerSecond: number
-  p50Ms: number
-  p99Ms: number
-  /** Per request: round trips to the store, and the commands behind them. */
-  roundTrips: number
-  calls: Record<string, number>
 }
 
 interface StoreUnderTest {
