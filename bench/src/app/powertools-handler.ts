@@ -1,6 +1,7 @@
 import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency'
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb'
 import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middleware'
+import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence'
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import middy from '@middy/core'
 import type { Invoke } from './chains.ts'
@@ -13,7 +14,11 @@ import { shopApp } from './shop-app.ts'
  * key with another payload is refused as ours refuses it with a 422.
  */
 export function powertoolsIdempotentHandler(client: DynamoDBClient, tableName: string): Invoke {
-  const persistenceStore = new DynamoDBPersistenceLayer({ tableName, awsSdkV3Client: client })
+  return powertoolsHandlerOn(new DynamoDBPersistenceLayer({ tableName, awsSdkV3Client: client }))
+}
+
+/** The same configuration on any persistence layer (the CPU benchmark's is in memory). */
+export function powertoolsHandlerOn(persistenceStore: BasePersistenceLayer): Invoke {
   const config = new IdempotencyConfig({
     eventKeyJmesPath: 'headers."idempotency-key"',
     payloadValidationJmesPath: 'body',

@@ -1,7 +1,4 @@
-import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency'
-import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middleware'
 import type { HttpResponse } from '@lambda-session/core'
-import middy from '@middy/core'
 import { Bench } from 'tinybench'
 import {
   bareMiddy,
@@ -13,8 +10,8 @@ import {
   type Invoke,
   plainFunction,
 } from '../app/chains.ts'
+import { powertoolsHandlerOn } from '../app/powertools-handler.ts'
 import { cartOf, eventMaker, expectStatus, lambdaContext, type RequestSpec, signIn } from '../app/requests.ts'
-import { shopApp } from '../app/shop-app.ts'
 import type { BenchSettings } from '../bench-settings.ts'
 import { cpuNow } from '../load/cpu-clock.ts'
 import { median, percentile } from '../load/run-load.ts'
@@ -93,20 +90,6 @@ function handlerFor(variant: (typeof VARIANTS)[number], stores: ChainStores): In
   return buildChain(stores)
 }
 
-/**
- * The same app under Powertools' middleware alone, configured as
- * `powertoolsIdempotentHandler` configures it for DynamoDB (key from the
- * `Idempotency-Key` header, payload check on the body), so the only
- * difference from scenario 2's handler is where the records are kept.
- */
-function powertoolsOnly(persistenceStore: InMemoryPowertoolsPersistence): Invoke {
-  const config = new IdempotencyConfig({
-    eventKeyJmesPath: 'headers."idempotency-key"',
-    payloadValidationJmesPath: 'body',
-  })
-  return middy(shopApp).use(makeHandlerIdempotent({ persistenceStore, config })) as unknown as Invoke
-}
-
 /** Our guard's mark on a replayed answer; Powertools leaves none, so its replays are recognised by their body. */
 function markedAsReplay(response: HttpResponse): boolean {
   return response.headers?.['Idempotent-Replayed'] === 'true'
@@ -169,7 +152,7 @@ async function buildTasks(): Promise<{ comparison: CpuTask[]; breakdown: CpuTask
   const guardFirstCalls = new InMemoryIdempotencyStore()
   const powertoolsFirstCalls = new InMemoryPowertoolsPersistence()
   const guardReplays = guardOnly(new InMemoryIdempotencyStore())
-  const powertoolsReplays = powertoolsOnly(new InMemoryPowertoolsPersistence())
+  const powertoolsReplays = powertoolsHandlerOn(new InMemoryPowertoolsPersistence())
 
   const cookies = [await signIn(buildChain(firstCalls), 'user-1', cartOf(3))]
   const read: RequestSpec = { method: 'GET', path: '/cart', cookies }
@@ -200,7 +183,7 @@ async function buildTasks(): Promise<{ comparison: CpuTask[]; breakdown: CpuTask
   // In the same slices as bare Middy, so their differences from it and from each other pair up slice by slice.
   comparison.push(
     task(FIRST_CALL, GUARD_ALONE, guardOnly(guardFirstCalls), checkout, { freshKeys: guardFirstCalls }),
-    task(FIRST_CALL, POWERTOOLS_ALONE, powertoolsOnly(powertoolsFirstCalls), checkout, {
+    task(FIRST_CALL, POWERTOOLS_ALONE, powertoolsHandlerOn(powertoolsFirstCalls), checkout, {
       freshKeys: powertoolsFirstCalls,
     }),
     task(REPLAY, GUARD_ALONE, guardReplays, replay, { isReplay: markedAsReplay }),
